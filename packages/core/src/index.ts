@@ -1,0 +1,24 @@
+export type {
+  JsonPrimitive,
+  JsonValue,
+  JsonObject,
+  FlagValue,
+  FlagValueType,
+  EvaluationContext,
+  ResolutionReason,
+  ErrorCode,
+  MetadataValue,
+  FlagMetadata,
+  ResolutionDetails,
+  FlagState,
+} from './model/types.js';
+export { FlagDocumentError, formatIssue, type Issue } from './model/issues.js';
+export { DEFAULT_LIMITS, type Limits } from './model/limits.js';
+export type { FlagDocument, FlagDefinition } from './model/document.js';
+export { parseFlags, loadSnapshot, type LoadOptions, type ParseResult } from './snapshot/load.js';
+export { Snapshot } from './snapshot/snapshot.js';
+export type { Flag } from './snapshot/flag.js';
+export { diffSnapshots, changedFlagKeys, deepEqual, type SnapshotDiff } from './snapshot/diff.js';
+export { murmur3Utf8 } from './bucketing/murmur3.js';
+export { bucketOf, bucketFor, MAX_TOTAL_WEIGHT } from './bucketing/bucket.js';
+export { parseSemVer, compareSemVer, type SemVer } from './targeting/semver.js';

@@ -1,0 +1,117 @@
+import type { FlagDefinition } from '../model/document.js';
+import { formatIssue, childPath, type Issue } from '../model/issues.js';
+import type {
+  EvaluationContext,
+  FlagMetadata,
+  FlagState,
+  FlagValue,
+  FlagValueType,
+  ResolutionDetails,
+} from '../model/types.js';
+import { compileRule } from '../targeting/compile.js';
+import { RuleError, type Clock, type Rule } from '../targeting/rule.js';
+import { valueTypeOf } from '../model/document.js';
+
+/**
+ * A resolution without `value` still needs the caller's default filled in (errors, DISABLED, DEFAULT
+ * with no default variant). Complete ones are precomputed and frozen, so a hit allocates nothing.
+ */
+export type Resolution = ResolutionDetails<FlagValue | undefined>;
+
+/** A flag compiled for evaluation; immutable. */
+export interface Flag {
+  readonly key: string;
+  readonly state: FlagState;
+  readonly type: FlagValueType;
+  readonly variants: ReadonlyMap<string, FlagValue>;
+  readonly defaultVariant: string | undefined;
+  readonly metadata: FlagMetadata;
+  /** The flag as written, and the `$evaluators` its targeting used: what diffs compare. */
+  readonly definition: FlagDefinition;
+  readonly refs: ReadonlySet<string>;
+  /** Why the targeting was rejected, if it was: the flag then resolves ERROR / PARSE_ERROR. */
+  readonly targetingIssue: Issue | undefined;
+  /** Runs targeting (if any) and maps its answer to a resolution. Never throws. */
+  evaluate(ctx: EvaluationContext): Resolution;
+  readonly disabledResult: Resolution;
+}
+
+function freeze<T extends object>(value: T): Readonly<T> {
+  return Object.freeze(value);
+}
+
+export function compileFlag(
+  key: string,
+  definition: FlagDefinition,
+  setMetadata: FlagMetadata,
+  evaluators: ReadonlyMap<string, unknown>,
+  clock: Clock,
+): Flag {
+  const metadata: FlagMetadata = definition.metadata ? freeze({ ...setMetadata, ...definition.metadata }) : setMetadata;
+  const variants = new Map<string, FlagValue>(Object.entries(definition.variants) as [string, FlagValue][]);
+  const type = valueTypeOf(variants.values().next().value) as FlagValueType;
+  const defaultVariant = definition.defaultVariant || undefined; // "" means none, as in flagd
+  const partial = (reason: Resolution['reason'], errorCode?: Resolution['errorCode'], errorMessage?: string): Resolution =>
+    freeze(errorCode ? { value: undefined, reason, errorCode, errorMessage, flagMetadata: metadata } : { value: undefined, reason, flagMetadata: metadata });
+  const resolved = (variant: string, reason: Resolution['reason']): Resolution =>
+    freeze({ value: variants.get(variant), variant, reason, flagMetadata: metadata });
+
+  const refs = new Set<string>();
+  let targeting: Rule | undefined;
+  let targetingIssue: Issue | undefined;
+  const raw = definition.targeting;
+  if (raw !== undefined && raw !== null && !(typeof raw === 'object' && !Array.isArray(raw) && Object.keys(raw).length === 0)) {
+    const path = childPath(childPath('flags', key), 'targeting');
+    try {
+      if (typeof raw !== 'object' || Array.isArray(raw)) throw new RuleError(path, 'targeting must be a JSON Logic object');
+      targeting = compileRule(raw, path, { flagKey: key, clock, evaluators, refs }).run;
+    } catch (e) {
+      if (!(e instanceof RuleError)) throw e;
+      targetingIssue = { path: e.path, message: e.message };
+    }
+  }
+
+  const matches = new Map<string, Resolution>();
+  for (const name of variants.keys()) matches.set(name, resolved(name, 'TARGETING_MATCH'));
+  const noMatch = defaultVariant ? resolved(defaultVariant, 'DEFAULT') : partial('DEFAULT');
+  const parseError = targetingIssue && partial('ERROR', 'PARSE_ERROR', `invalid targeting for flag '${key}': ${formatIssue(targetingIssue)}`);
+  const staticResult = defaultVariant ? resolved(defaultVariant, 'STATIC') : partial('DEFAULT');
+
+  function evaluate(ctx: EvaluationContext): Resolution {
+    if (parseError) return parseError;
+    if (targeting === undefined) return staticResult;
+    let answer: unknown;
+    clock.seconds = -1;
+    try {
+      answer = targeting(ctx, ctx);
+    } catch (e) {
+      return partial('ERROR', 'GENERAL', `error evaluating targeting rule for flag '${key}': ${(e as Error)?.message ?? e}`);
+    }
+    if (answer === null || answer === undefined) return noMatch;
+    const t = typeof answer;
+    const variant = t === 'string' ? (answer as string) : t === 'boolean' || t === 'number' ? String(answer) : undefined;
+    const hit = variant === undefined ? undefined : matches.get(variant);
+    if (hit) return hit;
+    return partial(
+      'ERROR',
+      'GENERAL',
+      variant === undefined
+        ? `targeting for flag '${key}' returned ${Array.isArray(answer) ? 'an array' : t}, not a variant name`
+        : `variant '${variant}' not found in flag with key '${key}'`,
+    );
+  }
+
+  return freeze({
+    key,
+    state: definition.state,
+    type,
+    variants,
+    defaultVariant,
+    metadata,
+    definition,
+    refs,
+    targetingIssue,
+    evaluate,
+    disabledResult: partial('DISABLED'),
+  });
+}

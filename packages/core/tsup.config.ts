@@ -1,0 +1,13 @@
+import { defineConfig } from 'tsup';
+
+// ES2022 keeps async native; platform neutral because the core must run in Node, browsers and workers.
+export default defineConfig({
+  entry: ['src/index.ts'],
+  format: ['esm', 'cjs'],
+  target: 'es2022',
+  platform: 'neutral',
+  dts: true,
+  sourcemap: true,
+  clean: true,
+  treeshake: true,
+});
