@@ -1,0 +1,18 @@
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+
+export interface FractionalCase {
+  flagKey: string;
+  targetingKey: string;
+  bucketBy: 'explicit' | 'shorthand';
+  buckets: [string, number][];
+  hash: number;
+  variant: string;
+}
+
+/** The published fractional v2 vectors (../shared/vectors beside the checkout). */
+export const VECTORS_PATH = fileURLToPath(new URL('../../../../shared/vectors/fractional-v2.json', import.meta.url));
+
+export function fractionalVectors(): FractionalCase[] {
+  return JSON.parse(readFileSync(VECTORS_PATH, 'utf8')).cases;
+}
