@@ -1,0 +1,63 @@
+import { formatIssue, type FlagValueType, type ResolutionDetails, type Snapshot } from '@switchyard/core';
+import { checkDefault, loadFlagFile, parseContext, parseDefault, parseJson, parseNow, parseType, readText, UsageError, type Output } from '../io.js';
+
+export interface EvaluateOptions {
+  flag?: string;
+  type?: string;
+  default?: string;
+  context?: string;
+  batch?: string;
+  now?: string;
+}
+
+/** Resolution details as printed: the flag key first, then OpenFeature's fields. */
+export function detailsJson(flagKey: string, details: ResolutionDetails<unknown>) {
+  const { value, variant, reason, errorCode, errorMessage, flagMetadata } = details;
+  return { flagKey, value, variant, reason, errorCode, errorMessage, flagMetadata };
+}
+
+export function evaluateOne(snapshot: Snapshot, flagKey: string, type: FlagValueType | undefined, defaultValue: unknown, context: Record<string, unknown>) {
+  return detailsJson(flagKey, snapshot.resolve(flagKey, type, defaultValue, context));
+}
+
+/**
+ * `switchyard evaluate FILE --flag KEY [...]` prints one resolution; `--batch CASES.jsonl` prints one
+ * line per case, in order. A case line that cannot be read prints `{"line", "error"}` and makes the
+ * exit code 1, without stopping the others.
+ */
+export async function evaluate(file: string, options: EvaluateOptions, io: Output): Promise<number> {
+  if ((options.flag === undefined) === (options.batch === undefined)) throw new UsageError('evaluate needs exactly one of --flag KEY or --batch CASES.jsonl');
+  const result = await loadFlagFile(file, { now: parseNow(options.now) });
+  if (!result.ok) {
+    io.err(`${file}: invalid, document rejected`);
+    for (const issue of result.issues) io.err(`  ${formatIssue(issue)}`);
+    return 1;
+  }
+  for (const issue of result.issues) io.err(`warning: ${formatIssue(issue)}`);
+  const { snapshot } = result;
+
+  if (options.flag !== undefined) {
+    const type = parseType(options.type);
+    const context = parseContext(options.context === undefined ? undefined : parseJson(options.context, '--context'), '--context');
+    io.out(JSON.stringify(evaluateOne(snapshot, options.flag, type, parseDefault(options.default, type), context), null, 2));
+    return 0;
+  }
+
+  let failed = false;
+  const lines = (await readText(options.batch!)).split('\n');
+  lines.forEach((text, index) => {
+    if (text.trim() === '') return;
+    try {
+      const spec = parseJson(text, `line ${index + 1}`) as Record<string, unknown>;
+      if (typeof spec !== 'object' || spec === null || Array.isArray(spec)) throw new UsageError('a case must be a JSON object');
+      if (typeof spec.flag !== 'string') throw new UsageError('a case needs "flag" (a string)');
+      const type = parseType(spec.type);
+      io.out(JSON.stringify(evaluateOne(snapshot, spec.flag, type, checkDefault(spec.default, type), parseContext(spec.context, '"context"'))));
+    } catch (e) {
+      if (!(e instanceof UsageError)) throw e;
+      failed = true;
+      io.out(JSON.stringify({ line: index + 1, error: e.message }));
+    }
+  });
+  return failed ? 1 : 0;
+}

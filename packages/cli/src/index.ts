@@ -1,0 +1,2 @@
+export { main } from './main.js';
+export { evaluateOne, detailsJson } from './commands/evaluate.js';
