@@ -141,3 +141,16 @@ describe('fractional', () => {
     expect(mid).toBeLessThan(200);
   });
 });
+
+describe('murmur3Utf8Concat', () => {
+  it('hashes first + second without concatenating, even when a surrogate pair is split between them', async () => {
+    const { murmur3Utf8Concat } = await import('../src/bucketing/murmur3.js');
+    fc.assert(
+      fc.property(fc.string({ unit: 'binary' }), fc.string({ unit: 'binary' }), (a, b) => {
+        expect(murmur3Utf8Concat(a, b)).toBe(reference(a + b));
+      }),
+      { numRuns: 2000 },
+    );
+    expect(murmur3Utf8Concat('flag\ud83d', '\ude00user')).toBe(reference('flag😀user'));
+  });
+});

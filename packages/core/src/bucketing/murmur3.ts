@@ -6,25 +6,45 @@
  * tests against `murmurhash3js-revisited` over TextEncoder bytes.
  */
 export function murmur3Utf8(text: string, seed = 0): number {
+  return murmur3Utf8Concat(text, '', seed);
+}
+
+/**
+ * The hash of `first + second` without building the concatenation (fractional's shorthand hashes
+ * flagKey + targetingKey on every call; a concatenated string would be flattened and copied).
+ * A surrogate pair split across the two parts is encoded as the pair, as in the concatenation.
+ */
+export function murmur3Utf8Concat(first: string, second: string, seed = 0): number {
   let h = seed >>> 0;
   let k = 0; // pending bytes, little-endian
   let shift = 0; // bits already in k
   let length = 0; // bytes hashed
 
-  const len = text.length;
+  const firstLen = first.length;
+  const len = firstLen + second.length;
+  const at = (i: number) => (i < firstLen ? first.charCodeAt(i) : second.charCodeAt(i - firstLen));
   for (let i = 0; i < len; i++) {
-    let code = text.charCodeAt(i);
+    let code = at(i);
+    if (code < 0x80) {
+      // ASCII fast path: one byte, no packing.
+      k |= code << shift;
+      shift += 8;
+      length++;
+      if (shift === 32) {
+        h = mixBlock(h, k);
+        k = 0;
+        shift = 0;
+      }
+      continue;
+    }
     let bytes: number; // up to 4 bytes packed little-endian
     let count: number;
-    if (code < 0x80) {
-      bytes = code;
-      count = 1;
-    } else if (code < 0x800) {
+    if (code < 0x800) {
       bytes = (0xc0 | (code >> 6)) | ((0x80 | (code & 0x3f)) << 8);
       count = 2;
     } else {
       if (code >= 0xd800 && code <= 0xdfff) {
-        const next = i + 1 < len ? text.charCodeAt(i + 1) : 0;
+        const next = i + 1 < len ? at(i + 1) : 0;
         if (code <= 0xdbff && next >= 0xdc00 && next <= 0xdfff) {
           code = 0x10000 + ((code - 0xd800) << 10) + (next - 0xdc00);
           i++;

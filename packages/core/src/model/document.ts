@@ -54,7 +54,7 @@ export function readDocument(input: string | unknown, limits: Limits = DEFAULT_L
   if (!isObject(doc)) return fail(ROOT, 'a flag document must be a JSON object');
 
   if (doc.$schema !== undefined && typeof doc.$schema !== 'string') issues.push({ path: '$schema', message: 'must be a string' });
-  checkMetadata(doc.metadata, 'metadata', issues);
+  checkMetadata(doc.metadata, () => 'metadata', issues);
   if (doc.$evaluators !== undefined && !isObject(doc.$evaluators)) {
     issues.push({ path: '$evaluators', message: 'must be an object of named rules' });
   }
@@ -68,7 +68,7 @@ export function readDocument(input: string | unknown, limits: Limits = DEFAULT_L
     if (keys.length > limits.maxFlags) {
       issues.push({ path: 'flags', message: `${keys.length} flags, over the limit of ${limits.maxFlags}` });
     } else {
-      for (const key of keys) checkFlag(doc.flags[key], childPath('flags', key), key, issues);
+      for (const key of keys) checkFlag(doc.flags[key], key, issues);
     }
   }
   return issues.length > 0 ? { ok: false, issues } : { ok: true, document: doc as unknown as FlagDocument };
@@ -78,65 +78,66 @@ function fail(path: string, message: string): DocumentResult {
   return { ok: false, issues: [{ path, message }] };
 }
 
-function checkMetadata(metadata: JsonValue | undefined, path: string, issues: Issue[]): void {
+/** Joins keys into a path; called only when there is an error to report. */
+const at = (...keys: (string | number)[]) => keys.reduce<string>((p, k) => childPath(p, k), ROOT);
+
+function checkMetadata(metadata: JsonValue | undefined, path: () => string, issues: Issue[]): void {
   if (metadata === undefined) return;
   if (!isObject(metadata)) {
-    issues.push({ path, message: 'must be an object of string, number or boolean values' });
+    issues.push({ path: path(), message: 'must be an object of string, number or boolean values' });
     return;
   }
   for (const [key, value] of Object.entries(metadata)) {
     const t = typeof value;
     if (t !== 'string' && t !== 'number' && t !== 'boolean') {
-      issues.push({ path: childPath(path, key), message: `metadata values must be string, number or boolean, not ${value === null ? 'null' : Array.isArray(value) ? 'an array' : t}` });
+      issues.push({ path: childPath(path(), key), message: `metadata values must be string, number or boolean, not ${value === null ? 'null' : Array.isArray(value) ? 'an array' : t}` });
     }
   }
 }
 
-function checkFlag(flag: JsonValue, path: string, key: string, issues: Issue[]): void {
-  if (key.length === 0) issues.push({ path, message: 'a flag key must not be empty' });
+function checkFlag(flag: JsonValue, key: string, issues: Issue[]): void {
+  const path = (...keys: (string | number)[]) => at('flags', key, ...keys);
+  if (key.length === 0) issues.push({ path: path(), message: 'a flag key must not be empty' });
   if (!isObject(flag)) {
-    issues.push({ path, message: 'a flag must be an object' });
+    issues.push({ path: path(), message: 'a flag must be an object' });
     return;
   }
   if (flag.state !== 'ENABLED' && flag.state !== 'DISABLED') {
     issues.push({
-      path: childPath(path, 'state'),
+      path: path('state'),
       message: flag.state === undefined ? 'missing required property "state"' : `must be "ENABLED" or "DISABLED", not ${JSON.stringify(flag.state)}`,
     });
   }
 
-  const variantsPath = childPath(path, 'variants');
   const variants = flag.variants;
   if (variants === undefined) {
-    issues.push({ path, message: 'missing required property "variants"' });
+    issues.push({ path: path(), message: 'missing required property "variants"' });
   } else if (!isObject(variants)) {
-    issues.push({ path: variantsPath, message: 'must be an object of variant name → value' });
+    issues.push({ path: path('variants'), message: 'must be an object of variant name → value' });
   } else {
     const names = Object.keys(variants);
-    if (names.length === 0) issues.push({ path: variantsPath, message: 'must define at least one variant' });
+    if (names.length === 0) issues.push({ path: path('variants'), message: 'must define at least one variant' });
     let flagType: FlagValueType | undefined;
     for (const name of names) {
-      const variantPath = childPath(variantsPath, name);
-      if (name.length === 0) issues.push({ path: variantPath, message: 'a variant name must not be empty' });
+      if (name.length === 0) issues.push({ path: path('variants', name), message: 'a variant name must not be empty' });
       const type = valueTypeOf(variants[name]);
       if (type === undefined) {
-        issues.push({ path: variantPath, message: 'a variant value must be a boolean, string, number or object' });
+        issues.push({ path: path('variants', name), message: 'a variant value must be a boolean, string, number or object' });
       } else if (flagType === undefined) {
         flagType = type;
       } else if (type !== flagType) {
-        issues.push({ path: variantPath, message: `variants must all have one type: this one is ${type}, earlier ones are ${flagType}` });
+        issues.push({ path: path('variants', name), message: `variants must all have one type: this one is ${type}, earlier ones are ${flagType}` });
       }
     }
   }
 
   const defaultVariant = flag.defaultVariant;
-  const defaultPath = childPath(path, 'defaultVariant');
   if (defaultVariant !== undefined && defaultVariant !== null) {
     if (typeof defaultVariant !== 'string') {
-      issues.push({ path: defaultPath, message: 'must be a variant name (string) or null' });
+      issues.push({ path: path('defaultVariant'), message: 'must be a variant name (string) or null' });
     } else if (defaultVariant !== '' && isObject(variants) && !Object.hasOwn(variants, defaultVariant)) {
-      issues.push({ path: defaultPath, message: `names no variant: "${defaultVariant}" (variants: ${Object.keys(variants).join(', ')})` });
+      issues.push({ path: path('defaultVariant'), message: `names no variant: "${defaultVariant}" (variants: ${Object.keys(variants).join(', ')})` });
     }
   }
-  checkMetadata(flag.metadata, childPath(path, 'metadata'), issues);
+  checkMetadata(flag.metadata, () => path('metadata'), issues);
 }

@@ -1,4 +1,5 @@
-import { childPath, ROOT, type Issue } from './issues.js';
+import type { Issue } from './issues.js';
+import { PathStack } from './path.js';
 import type { JsonValue } from './types.js';
 
 /**
@@ -10,12 +11,8 @@ import type { JsonValue } from './types.js';
 export function sanitize(input: unknown, maxDepth: number, copy: boolean): { value?: JsonValue; issues: Issue[] } {
   const issues: Issue[] = [];
   const seen = new Set<object>();
-  // Paths are built only when reporting, from this stack of keys, to keep large loads fast.
-  const stack: (string | number)[] = [];
-  const report = (message: string, key?: string) => {
-    const path = stack.reduce<string>((p, k) => childPath(p, k), ROOT);
-    issues.push({ path: key === undefined ? path : childPath(path, key), message });
-  };
+  const stack = new PathStack();
+  const report = (message: string, key?: string) => issues.push({ path: stack.toString(key), message });
 
   function visit(value: unknown, depth: number): JsonValue | undefined {
     if (issues.length >= 20) return undefined;

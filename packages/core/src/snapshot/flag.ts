@@ -61,9 +61,9 @@ export function compileFlag(
   let targetingIssue: Issue | undefined;
   const raw = definition.targeting;
   if (raw !== undefined && raw !== null && !(typeof raw === 'object' && !Array.isArray(raw) && Object.keys(raw).length === 0)) {
-    const path = childPath(childPath('flags', key), 'targeting');
+    const path = ['flags', key, 'targeting'];
     try {
-      if (typeof raw !== 'object' || Array.isArray(raw)) throw new RuleError(path, 'targeting must be a JSON Logic object');
+      if (typeof raw !== 'object' || Array.isArray(raw)) throw new RuleError(childPath(childPath('flags', key), 'targeting'), 'targeting must be a JSON Logic object');
       targeting = compileRule(raw, path, { flagKey: key, clock, evaluators, refs }).run;
     } catch (e) {
       if (!(e instanceof RuleError)) throw e;
@@ -71,15 +71,16 @@ export function compileFlag(
     }
   }
 
+  // Results for targeting answers are built on first use and then shared: a hit allocates nothing,
+  // and loading 10,000 flags does not build results nobody asks for.
   const matches = new Map<string, Resolution>();
-  for (const name of variants.keys()) matches.set(name, resolved(name, 'TARGETING_MATCH'));
-  const noMatch = defaultVariant ? resolved(defaultVariant, 'DEFAULT') : partial('DEFAULT');
+  let noMatch: Resolution | undefined;
   const parseError = targetingIssue && partial('ERROR', 'PARSE_ERROR', `invalid targeting for flag '${key}': ${formatIssue(targetingIssue)}`);
-  const staticResult = defaultVariant ? resolved(defaultVariant, 'STATIC') : partial('DEFAULT');
+  const staticResult = targeting === undefined ? (defaultVariant ? resolved(defaultVariant, 'STATIC') : partial('DEFAULT')) : undefined;
 
   function evaluate(ctx: EvaluationContext): Resolution {
     if (parseError) return parseError;
-    if (targeting === undefined) return staticResult;
+    if (targeting === undefined) return staticResult!;
     let answer: unknown;
     clock.seconds = -1;
     try {
@@ -87,11 +88,20 @@ export function compileFlag(
     } catch (e) {
       return partial('ERROR', 'GENERAL', `error evaluating targeting rule for flag '${key}': ${(e as Error)?.message ?? e}`);
     }
-    if (answer === null || answer === undefined) return noMatch;
+    if (answer === null || answer === undefined) {
+      return (noMatch ??= defaultVariant ? resolved(defaultVariant, 'DEFAULT') : partial('DEFAULT'));
+    }
     const t = typeof answer;
     const variant = t === 'string' ? (answer as string) : t === 'boolean' || t === 'number' ? String(answer) : undefined;
-    const hit = variant === undefined ? undefined : matches.get(variant);
-    if (hit) return hit;
+    if (variant !== undefined) {
+      const hit = matches.get(variant);
+      if (hit !== undefined) return hit;
+      if (variants.has(variant)) {
+        const made = resolved(variant, 'TARGETING_MATCH');
+        matches.set(variant, made);
+        return made;
+      }
+    }
     return partial(
       'ERROR',
       'GENERAL',

@@ -4,8 +4,6 @@ import type { Compiled, CompileEnv, Rule } from './rule.js';
 export interface OperatorInput {
   /** The operator's arguments as written (a lone argument is wrapped in an array, as JSON Logic does). */
   readonly raw: readonly unknown[];
-  /** Path of the operator's object in the document, for errors. */
-  readonly path: string;
   readonly env: CompileEnv;
   /** Compile argument `i` in the current scope, or one scope deeper (map/filter/... bodies). */
   arg(i: number, nested?: boolean): Compiled;

@@ -46,8 +46,18 @@ export class RuleError extends Error {
   }
 }
 
+/** A compile-time value; its closure is made only if an operator asks for one (most read `value`). */
+class Constant implements Compiled {
+  readonly constant = true;
+  constructor(readonly value: unknown) {}
+  get run(): Rule {
+    const value = this.value;
+    return () => value;
+  }
+}
+
 export function constant(value: unknown): Compiled {
-  return { run: () => value, constant: true, value };
+  return new Constant(value);
 }
 
 export function dynamic(run: Rule): Compiled {

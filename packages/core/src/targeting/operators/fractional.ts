@@ -1,5 +1,5 @@
 import { bucketOf, MAX_TOTAL_WEIGHT } from '../../bucketing/bucket.js';
-import { murmur3Utf8 } from '../../bucketing/murmur3.js';
+import { murmur3Utf8, murmur3Utf8Concat } from '../../bucketing/murmur3.js';
 import type { Operator } from '../operator.js';
 import type { Compiled } from '../rule.js';
 
@@ -34,10 +34,10 @@ function toPlan(buckets: readonly unknown[]): Plan | null {
   return total > MAX_TOTAL_WEIGHT ? null : { variants, ends, total };
 }
 
-/** The variant whose bucket holds `value`'s hash; null for an empty or invalid plan. */
-function pick(plan: Plan | null, value: string): unknown {
+/** The variant whose bucket holds `hash`; null for an empty or invalid plan. */
+function pick(plan: Plan | null, hash: number): unknown {
   if (plan === null || plan.total === 0) return null;
-  const bucket = bucketOf(murmur3Utf8(value), plan.total);
+  const bucket = bucketOf(hash, plan.total);
   const { ends, variants } = plan;
   for (let i = 0; i < ends.length; i++) if (ends[i] > bucket) return variants[i];
   return null;
@@ -67,12 +67,12 @@ export const fractionalOperator: Operator = {
     return (d, x) => {
       const head = first.run(d, x);
       if (typeof head === 'string') {
-        return pick(restValues ? restPlan : toPlan(rest.map((p) => p.run(d, x))), head);
+        return pick(restValues ? restPlan : toPlan(rest.map((p) => p.run(d, x))), murmur3Utf8(head));
       }
       const targetingKey = x.targetingKey;
       if (!targetingKey) return null;
       const plan = allValues ? shorthandPlan : toPlan([head, ...rest.map((p) => p.run(d, x))]);
-      return pick(plan, flagKey + targetingKey);
+      return pick(plan, murmur3Utf8Concat(flagKey, typeof targetingKey === 'string' ? targetingKey : String(targetingKey)));
     };
   },
 };

@@ -10,11 +10,17 @@ const conditional: Operator = {
     if (parts.length === 1) return parts[0];
     if (parts.length === 3) {
       const [test, yes, no] = parts;
-      return (d, x) => (truthy(test(d, x)) ? yes(d, x) : no(d, x));
+      return (d, x) => {
+        const t = test(d, x);
+        return t === true || (t !== false && truthy(t)) ? yes(d, x) : no(d, x);
+      };
     }
     return (d, x) => {
       let i = 0;
-      for (; i < parts.length - 1; i += 2) if (truthy(parts[i](d, x))) return parts[i + 1](d, x);
+      for (; i < parts.length - 1; i += 2) {
+        const t = parts[i](d, x);
+        if (t === true || (t !== false && truthy(t))) return parts[i + 1](d, x);
+      }
       return i === parts.length - 1 ? parts[i](d, x) : null;
     };
   },
