@@ -60,8 +60,10 @@ export function sanitize(input: unknown, maxDepth: number, copy: boolean): { val
           report('"__proto__" is not allowed as a key', key);
           continue;
         }
+        const child = (value as Record<string, unknown>)[key];
+        if (child === undefined) continue; // an absent property, as JSON.stringify treats it
         stack.push(key);
-        out[key] = visit((value as Record<string, unknown>)[key], depth + 1);
+        out[key] = visit(child, depth + 1);
         stack.pop();
       }
     }
