@@ -1,5 +1,6 @@
-import type { FlagDefinition } from '../model/document.js';
-import { formatIssue, childPath, type Issue } from '../model/issues.js';
+import { valueTypeOf, type FlagDefinition } from '../model/document.js';
+import { formatIssue, type Issue } from '../model/issues.js';
+import { PathStack } from '../model/path.js';
 import type {
   EvaluationContext,
   FlagMetadata,
@@ -10,7 +11,6 @@ import type {
 } from '../model/types.js';
 import { compileRule } from '../targeting/compile.js';
 import { RuleError, type Clock, type Rule } from '../targeting/rule.js';
-import { valueTypeOf } from '../model/document.js';
 
 /**
  * A resolution without `value` still needs the caller's default filled in (errors, DISABLED, DEFAULT
@@ -63,7 +63,7 @@ export function compileFlag(
   if (raw !== undefined && raw !== null && !(typeof raw === 'object' && !Array.isArray(raw) && Object.keys(raw).length === 0)) {
     const path = ['flags', key, 'targeting'];
     try {
-      if (typeof raw !== 'object' || Array.isArray(raw)) throw new RuleError(childPath(childPath('flags', key), 'targeting'), 'targeting must be a JSON Logic object');
+      if (typeof raw !== 'object' || Array.isArray(raw)) throw new RuleError(new PathStack(...path).toString(), 'targeting must be a JSON Logic object');
       targeting = compileRule(raw, path, { flagKey: key, clock, evaluators, refs }).run;
     } catch (e) {
       if (!(e instanceof RuleError)) throw e;
