@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util';
 import { evaluate } from './commands/evaluate.js';
+import { serve } from './commands/serve.js';
 import { validate } from './commands/validate.js';
 import { UsageError, type Output } from './io.js';
 
@@ -9,6 +10,7 @@ Usage:
   switchyard validate FILE
   switchyard evaluate FILE --flag KEY [--type boolean|string|number|object] [--default V] [--context JSON] [--now ISO|MS]
   switchyard evaluate FILE --batch CASES.jsonl|-   (one {"flag","type","default","context"} per line)
+  switchyard serve FILE | NAME=FILE... [--port 8013] [--host 127.0.0.1] [--keys KEYS.json] [--cors ORIGIN]...
 
 Exit codes: 0 ok, 1 invalid flags or cases, 2 usage or I/O error.`;
 
@@ -40,6 +42,15 @@ export async function main(argv: string[], io: Output = stdio): Promise<number> 
           },
         });
         return await evaluate(onePositional(positionals), values, io);
+      }
+      case 'serve': {
+        const { positionals, values } = parseArgs({
+          args: rest,
+          allowPositionals: true,
+          strict: true,
+          options: { port: { type: 'string' }, host: { type: 'string' }, keys: { type: 'string' }, cors: { type: 'string', multiple: true } },
+        });
+        return await serve(positionals, values, io);
       }
       case undefined:
       case 'help':

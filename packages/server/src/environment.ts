@@ -1,0 +1,167 @@
+import { diffSnapshots, formatIssue, parseFlags, type Issue, type Snapshot, type SnapshotDiff } from '@switchyard/core';
+import { clientDocument, isClientSide, type Scope } from './audience.js';
+import { etagOf } from './http/etag.js';
+import type { Logger } from './logger.js';
+import type { FlagSource } from './sources/source.js';
+
+/** One audience's view of a published version: the exact bytes served and their ETag. */
+export interface Representation {
+  readonly body: string;
+  readonly etag: string;
+  /** The flag keys this audience can see. */
+  readonly keys: ReadonlySet<string>;
+}
+
+/** A published version of an environment's flags. */
+export interface Published {
+  readonly version: number;
+  readonly snapshot: Snapshot;
+  readonly at: Date;
+  readonly server: Representation;
+  readonly client: Representation;
+  /** Keys changed since the previous version, per audience. */
+  readonly changed: Readonly<Record<Scope, readonly string[]>>;
+  /** True for an audience whose bytes are identical to the previous version's (no event for it). */
+  readonly unchanged: Readonly<Record<Scope, boolean>>;
+}
+
+export interface AuditEntry {
+  readonly time: string;
+  readonly outcome: 'applied' | 'rejected';
+  readonly version?: number;
+  readonly etag?: string;
+  readonly source: string;
+  readonly changes?: SnapshotDiff;
+  readonly issues?: readonly Issue[];
+}
+
+export interface EnvironmentOptions {
+  readonly logger: Logger;
+  /** How many versions are remembered for SSE resumption; default 100. */
+  readonly historySize?: number;
+  /** How many audit entries are kept; default 1,000. */
+  readonly auditSize?: number;
+}
+
+type Listener = (published: Published) => void;
+
+/**
+ * One environment (production, staging, …): its source, the current published version, a bounded
+ * history for SSE resume, and the audit trail. A document is published only when it is valid; a bad
+ * one is rejected whole and the last good version keeps being served.
+ */
+export class Environment {
+  current?: Published;
+  lastError?: { readonly time: string; readonly source: string; readonly issues: readonly Issue[] };
+  readonly counts = { applied: 0, rejected: 0, unchanged: 0 };
+  private readonly history: Published[] = [];
+  private readonly audit: AuditEntry[] = [];
+  private readonly listeners = new Set<Listener>();
+  private lastText?: string;
+
+  constructor(
+    readonly name: string,
+    readonly source: FlagSource,
+    private readonly options: EnvironmentOptions,
+  ) {}
+
+  start(): Promise<void> {
+    return this.source.start({
+      update: (text) => this.apply(text, this.source.description),
+      error: (error) => this.reject(this.source.description, [{ path: '$', message: error.message }]),
+    });
+  }
+
+  stop(): Promise<void> {
+    return this.source.stop();
+  }
+
+  onPublish(listener: Listener): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  /** Validates and publishes a document; returns what happened. */
+  apply(text: string, source: string): 'applied' | 'rejected' | 'unchanged' {
+    if (text === this.lastText && this.current) {
+      this.counts.unchanged++;
+      return 'unchanged';
+    }
+    const result = parseFlags(text);
+    if (!result.ok) {
+      this.reject(source, result.issues);
+      return 'rejected';
+    }
+    const previous = this.current;
+    const { snapshot } = result;
+    const diff = diffSnapshots(previous?.snapshot, snapshot);
+    this.lastText = text;
+    if (previous && diff.added.length + diff.removed.length + diff.changed.length === 0 && previous.server.body === JSON.stringify(snapshot.document)) {
+      this.counts.unchanged++;
+      return 'unchanged';
+    }
+    const published = this.publish(snapshot, diff, previous);
+    this.lastError = undefined;
+    this.counts.applied++;
+    this.record({ time: published.at.toISOString(), outcome: 'applied', version: published.version, etag: published.server.etag, source, changes: diff });
+    const summary = [diff.added.length ? `added ${diff.added.join(', ')}` : '', diff.removed.length ? `removed ${diff.removed.join(', ')}` : '', diff.changed.length ? `changed ${diff.changed.join(', ')}` : '']
+      .filter(Boolean)
+      .join('; ');
+    this.options.logger.info(`[${this.name}] v${published.version} from ${source}: ${snapshot.flags.size} flags; ${summary || 'no flag changed'}`);
+    for (const issue of result.issues) this.options.logger.warn(`[${this.name}] flag resolves PARSE_ERROR: ${formatIssue(issue)}`);
+    for (const listener of this.listeners) listener(published);
+    return 'applied';
+  }
+
+  /** The published version a client last saw (by ETag), if still remembered. */
+  find(scope: Scope, etag: string): Published | undefined {
+    return this.history.find((p) => p[scope].etag === etag);
+  }
+
+  /** Keys changed for `scope` after version `since` up to the current one. */
+  changedSince(scope: Scope, since: Published): string[] {
+    const keys = new Set<string>();
+    for (const p of this.history) if (p.version > since.version) for (const k of p.changed[scope]) keys.add(k);
+    return [...keys];
+  }
+
+  changes(): readonly AuditEntry[] {
+    return this.audit;
+  }
+
+  private publish(snapshot: Snapshot, diff: SnapshotDiff, previous: Published | undefined): Published {
+    const serverBody = JSON.stringify(snapshot.document);
+    const clientBody = JSON.stringify(clientDocument(snapshot));
+    const clientKeys = new Set([...snapshot.flags.keys()].filter((k) => isClientSide(snapshot, k)));
+    const all = [...diff.added, ...diff.removed, ...diff.changed];
+    // A client sees a change to a flag it could see before or can see now (a flag losing clientSide is, to it, removed).
+    const clientChanged = all.filter((k) => clientKeys.has(k) || previous?.client.keys.has(k));
+    const published: Published = {
+      version: (previous?.version ?? 0) + 1,
+      snapshot,
+      at: new Date(),
+      server: { body: serverBody, etag: etagOf(serverBody), keys: new Set(snapshot.flags.keys()) },
+      client: { body: clientBody, etag: etagOf(clientBody), keys: clientKeys },
+      changed: { server: all, client: clientChanged },
+      unchanged: { server: false, client: previous?.client.body === clientBody },
+    };
+    this.current = published;
+    this.history.push(published);
+    if (this.history.length > (this.options.historySize ?? 100)) this.history.shift();
+    return published;
+  }
+
+  private reject(source: string, issues: readonly Issue[]): void {
+    const time = new Date().toISOString();
+    this.counts.rejected++;
+    this.lastError = { time, source, issues };
+    this.record({ time, outcome: 'rejected', source, issues });
+    const kept = this.current ? `still serving v${this.current.version}` : 'nothing to serve yet';
+    this.options.logger.error(`[${this.name}] rejected update from ${source} (${kept}):\n${issues.map((i) => `  ${formatIssue(i)}`).join('\n')}`);
+  }
+
+  private record(entry: AuditEntry): void {
+    this.audit.push(entry);
+    if (this.audit.length > (this.options.auditSize ?? 1000)) this.audit.shift();
+  }
+}

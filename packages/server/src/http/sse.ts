@@ -1,0 +1,103 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Scope } from '../audience.js';
+import type { Environment, Published } from '../environment.js';
+
+interface Connection {
+  readonly res: ServerResponse;
+  readonly environment: string;
+  readonly scope: Scope;
+}
+
+export interface StreamOptions {
+  /** Comment line sent to every stream this often, so proxies keep it open; default 15,000 ms. */
+  readonly heartbeatMs?: number;
+  /** Reconnect delay suggested to clients (`retry:`); default 2,000 ms. */
+  readonly retryMs?: number;
+  /** A client this far behind (bytes buffered) is dropped rather than buffered forever; default 4 MiB. */
+  readonly maxBufferedBytes?: number;
+}
+
+/** `id:` is the ETag without quotes: content-addressed, so resumption works across server restarts. */
+const eventId = (etag: string) => etag.slice(1, -1);
+
+/** Every event carries the whole document (small, and a client can never miss a step). */
+function event(type: 'snapshot' | 'change', published: Published, scope: Scope, changed?: readonly string[]): string {
+  const rep = published[scope];
+  const head = JSON.stringify({ version: published.version, etag: rep.etag, ...(changed ? { changed } : {}) });
+  return `id: ${eventId(rep.etag)}\nevent: ${type}\ndata: ${head.slice(0, -1)},"document":${rep.body}}\n\n`;
+}
+
+/** The SSE side of the server: one set of open streams, fed by every environment's publications. */
+export class StreamHub {
+  private readonly connections = new Set<Connection>();
+  private readonly heartbeat: NodeJS.Timeout;
+
+  constructor(private readonly options: StreamOptions = {}) {
+    this.heartbeat = setInterval(() => this.writeAll(': heartbeat\n\n'), options.heartbeatMs ?? 15_000);
+    this.heartbeat.unref();
+  }
+
+  count(environment?: string, scope?: Scope): number {
+    let n = 0;
+    for (const c of this.connections) if ((!environment || c.environment === environment) && (!scope || c.scope === scope)) n++;
+    return n;
+  }
+
+  /**
+   * Opens a stream. With a `Last-Event-ID` equal to the current version's id nothing is re-sent; one
+   * still in history gets a `change` naming every key changed since; otherwise a full `snapshot`.
+   */
+  open(req: IncomingMessage, res: ServerResponse, env: Environment, scope: Scope, lastEventId: string | undefined, headers: Record<string, string>): void {
+    const published = env.current!;
+    req.socket.setNoDelay(true);
+    req.socket.setKeepAlive(true);
+    res.writeHead(200, {
+      ...headers,
+      'Content-Type': 'text/event-stream; charset=utf-8',
+      'Cache-Control': 'no-cache, no-transform',
+      Connection: 'keep-alive',
+      'X-Accel-Buffering': 'no',
+    });
+    let first = `retry: ${this.options.retryMs ?? 2000}\n\n`;
+    const current = eventId(published[scope].etag);
+    if (lastEventId === current) {
+      first += ': up to date\n\n';
+    } else {
+      const seen = lastEventId ? env.find(scope, `"${lastEventId}"`) : undefined;
+      first += seen ? event('change', published, scope, env.changedSince(scope, seen)) : event('snapshot', published, scope);
+    }
+    const connection: Connection = { res, environment: env.name, scope };
+    this.connections.add(connection);
+    res.on('close', () => this.connections.delete(connection));
+    this.write(connection, first);
+  }
+
+  /** Sends a published version to every stream of its environment (one string per audience). */
+  publish(env: Environment, published: Published): void {
+    const text: Partial<Record<Scope, string>> = {};
+    for (const c of this.connections) {
+      if (c.environment !== env.name) continue;
+      if (published.unchanged[c.scope]) continue; // its audience's bytes are identical: nothing to send
+      this.write(c, (text[c.scope] ??= event('change', published, c.scope, published.changed[c.scope])));
+    }
+  }
+
+  close(): void {
+    clearInterval(this.heartbeat);
+    for (const c of this.connections) c.res.end();
+    this.connections.clear();
+  }
+
+  private writeAll(text: string): void {
+    for (const c of this.connections) this.write(c, text);
+  }
+
+  private write(c: Connection, text: string): void {
+    if (c.res.writableLength > (this.options.maxBufferedBytes ?? 4 * 1024 * 1024)) {
+      c.res.destroy();
+      this.connections.delete(c);
+      return;
+    }
+    c.res.write(text);
+  }
+}

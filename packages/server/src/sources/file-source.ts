@@ -1,0 +1,88 @@
+import { watch, type FSWatcher } from 'node:fs';
+import { readFile, stat } from 'node:fs/promises';
+import { basename, dirname, resolve } from 'node:path';
+import type { FlagSource, SourceSink } from './source.js';
+
+export interface FileSourceOptions {
+  /** Quiet time after the last change event before reading (editors write in bursts). Default 30 ms. */
+  readonly debounceMs?: number;
+  /** Safety-net re-check interval for filesystems where watch events go missing. Default 2,000 ms. */
+  readonly pollMs?: number;
+}
+
+/**
+ * Watches one flag file. The directory is watched, not the file, so editors that save by writing a
+ * temporary file and renaming it over the original are seen. A read is used only when the file did not
+ * change while being read (size and mtime identical before and after), so a write in progress is never
+ * delivered; the next event or poll picks up the finished file.
+ */
+export class FileSource implements FlagSource {
+  readonly path: string;
+  readonly description: string;
+  private watcher?: FSWatcher;
+  private poll?: NodeJS.Timeout;
+  private debounce?: NodeJS.Timeout;
+  private lastSignature = '';
+  private reading: Promise<void> = Promise.resolve();
+  private stopped = false;
+
+  constructor(
+    path: string,
+    private readonly options: FileSourceOptions = {},
+  ) {
+    this.path = resolve(path);
+    this.description = `file:${this.path}`;
+  }
+
+  async start(sink: SourceSink): Promise<void> {
+    const name = basename(this.path);
+    this.watcher = watch(dirname(this.path), { persistent: false }, (_event, file) => {
+      if (file === null || file === name) this.schedule(sink);
+    });
+    this.watcher.on('error', (e) => sink.error(e));
+    this.poll = setInterval(() => this.check(sink), this.options.pollMs ?? 2000);
+    this.poll.unref();
+    await this.check(sink, true);
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    this.watcher?.close();
+    clearInterval(this.poll);
+    clearTimeout(this.debounce);
+    await this.reading;
+  }
+
+  private schedule(sink: SourceSink): void {
+    clearTimeout(this.debounce);
+    this.debounce = setTimeout(() => void this.check(sink), this.options.debounceMs ?? 30);
+    this.debounce.unref();
+  }
+
+  /** Reads the file if it changed since the last delivery; serialised so reads never overlap. */
+  private check(sink: SourceSink, force = false): Promise<void> {
+    this.reading = this.reading.then(async () => {
+      if (this.stopped) return;
+      try {
+        const before = await stat(this.path);
+        const signature = `${before.size}:${before.mtimeMs}:${before.ino}`;
+        if (!force && signature === this.lastSignature) return;
+        const text = await readFile(this.path, 'utf8');
+        const after = await stat(this.path);
+        if (`${after.size}:${after.mtimeMs}:${after.ino}` !== signature || Buffer.byteLength(text) !== after.size) {
+          this.schedule(sink); // still being written
+          return;
+        }
+        this.lastSignature = signature;
+        sink.update(text);
+      } catch (e) {
+        const err = e as NodeJS.ErrnoException;
+        // Between an editor's unlink and rename the file is briefly absent: wait for the next event.
+        if (err.code === 'ENOENT' && !force) return;
+        this.lastSignature = '';
+        sink.error(new Error(`cannot read ${this.path}: ${err.code ?? err.message}`));
+      }
+    });
+    return this.reading;
+  }
+}
