@@ -1,0 +1,69 @@
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+
+const BIN = fileURLToPath(new URL('../bin/switchyard.js', import.meta.url));
+const EXAMPLE = fileURLToPath(new URL('../../../examples/flags.json', import.meta.url));
+
+async function until(check: () => boolean, what: string, ms = 8000) {
+  const end = Date.now() + ms;
+  while (!check()) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
+
+describe('switchyard serve', () => {
+  it('prints a banner, logs each reload by key, and stops cleanly on SIGTERM', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'switchyard-serve-'));
+    const file = join(dir, 'flags.json');
+    writeFileSync(file, readFileSync(EXAMPLE));
+    const child = spawn(process.execPath, [BIN, 'serve', file, '--port', '0'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    child.stdout.on('data', (d) => (out += d));
+    child.stderr.on('data', (d) => (out += d));
+    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    try {
+      await until(() => out.includes('listening on'), 'the banner');
+      const banner = out.split('\n').find((l) => l.includes('listening on'))!;
+      expect(banner).toMatch(/^switchyard listening on http:\/\/127\.0\.0\.1:\d+ serving default \(6 flags\) — open access, no --keys$/);
+      const url = banner.match(/http:\/\/[\d.:]+/)![0];
+      expect((await fetch(`${url}/v1/flags`)).status).toBe(200);
+
+      const doc = JSON.parse(readFileSync(file, 'utf8'));
+      doc.flags['new-checkout'].state = 'DISABLED';
+      writeFileSync(`${file}.tmp`, JSON.stringify(doc));
+      renameSync(`${file}.tmp`, file);
+      await until(() => /\[default\] v2 from file:.*: 6 flags; changed new-checkout/.test(out), 'the reload log line');
+    } finally {
+      child.kill('SIGTERM');
+    }
+    expect(await exited).toBe(0);
+    expect(out).toContain('switchyard stopped');
+  });
+
+  it('refuses to listen beyond loopback without keys', async () => {
+    const child = spawn(process.execPath, [BIN, 'serve', EXAMPLE, '--host', '0.0.0.0', '--port', '0'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let err = '';
+    child.stderr.on('data', (d) => (err += d));
+    const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
+    expect(code).toBe(2);
+    expect(err).toContain('refusing to serve on 0.0.0.0 without --keys');
+  });
+
+  it('reports a bad keys file with where the problem is', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'switchyard-keys-'));
+    const keys = join(dir, 'keys.json');
+    writeFileSync(keys, JSON.stringify({ keys: [{ key: 'short', environment: 'prod', scope: 'admin' }] }));
+    const child = spawn(process.execPath, [BIN, 'serve', EXAMPLE, '--keys', keys, '--port', '0'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let err = '';
+    child.stderr.on('data', (d) => (err += d));
+    expect(await new Promise((resolve) => child.on('exit', resolve))).toBe(2);
+    expect(err).toContain('keys[0].key: use at least 16 characters');
+    expect(err).toContain('keys[0].scope: must be "server" or "client"');
+    expect(err).toContain('keys[0].environment: must be one of default, not "prod"');
+  });
+});

@@ -1,0 +1,83 @@
+import { mkdtempSync, renameSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+export function tempDir(): string {
+  return mkdtempSync(join(tmpdir(), 'switchyard-server-'));
+}
+
+/** Replaces a file the way editors do: write a temporary file, then rename it over the original. */
+export function writeAtomically(path: string, content: unknown): void {
+  const tmp = `${path}.tmp-${process.pid}`;
+  writeFileSync(tmp, typeof content === 'string' ? content : JSON.stringify(content, null, 2));
+  renameSync(tmp, path);
+}
+
+export async function waitFor<T>(probe: () => T | Promise<T>, what: string, timeoutMs = 5000): Promise<NonNullable<T>> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value) return value as NonNullable<T>;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+export interface SseEvent {
+  id?: string;
+  event: string;
+  data: string;
+}
+
+/** A minimal SSE reader over fetch, so the tests see exactly the bytes a client would. */
+export class SseClient {
+  readonly events: SseEvent[] = [];
+  readonly comments: string[] = [];
+  retry?: number;
+  private readonly controller = new AbortController();
+  private done: Promise<void>;
+  status?: number;
+
+  constructor(url: string, headers: Record<string, string> = {}) {
+    this.done = this.run(url, headers).catch(() => undefined);
+  }
+
+  async next(count: number, what = `${count} events`): Promise<SseEvent[]> {
+    await waitFor(() => this.events.length >= count, what);
+    return this.events.slice(0, count);
+  }
+
+  async close(): Promise<void> {
+    this.controller.abort();
+    await this.done;
+  }
+
+  private async run(url: string, headers: Record<string, string>): Promise<void> {
+    const res = await fetch(url, { headers: { Accept: 'text/event-stream', ...headers }, signal: this.controller.signal });
+    this.status = res.status;
+    if (!res.body) return;
+    const decoder = new TextDecoder();
+    let buffer = '';
+    for await (const chunk of res.body) {
+      buffer += decoder.decode(chunk as Uint8Array, { stream: true });
+      let end: number;
+      while ((end = buffer.indexOf('\n\n')) !== -1) {
+        const block = buffer.slice(0, end);
+        buffer = buffer.slice(end + 2);
+        const event: SseEvent = { event: 'message', data: '' };
+        let hasData = false;
+        for (const line of block.split('\n')) {
+          if (line.startsWith(':')) this.comments.push(line.slice(1).trim());
+          else if (line.startsWith('retry: ')) this.retry = Number(line.slice(7));
+          else if (line.startsWith('id: ')) event.id = line.slice(4);
+          else if (line.startsWith('event: ')) event.event = line.slice(7);
+          else if (line.startsWith('data: ')) {
+            event.data += line.slice(6);
+            hasData = true;
+          }
+        }
+        if (hasData) this.events.push(event);
+      }
+    }
+  }
+}
