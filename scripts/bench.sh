@@ -5,3 +5,4 @@ cd "$(dirname "$0")/.."
 bash scripts/setup.sh
 cd benchmarks
 node --expose-gc core.bench.mjs
+node server.bench.mjs
