@@ -336,3 +336,18 @@ describe('environments, metrics', () => {
     expect(text).toContain('# TYPE switchyard_flags gauge');
   });
 });
+
+describe('file source', () => {
+  it('reports a deleted file once, keeps serving, and picks the file up again when it returns', async () => {
+    const { file, get, logs, url } = await start();
+    const { unlinkSync } = await import('node:fs');
+    const etag = (await get('/v1/flags')).headers.get('etag');
+    unlinkSync(file);
+    await waitFor(() => logs.some((l) => l.includes('ENOENT')), 'the missing file to be reported');
+    expect((await get('/v1/flags')).headers.get('etag')).toBe(etag);
+    expect((await (await fetch(`${url}/readyz`)).json()).environments.production.lastError.issues[0].message).toContain('ENOENT');
+    writeAtomically(file, flags({ back: { state: 'ENABLED', variants: { on: true }, defaultVariant: 'on' } }));
+    await waitFor(async () => 'back' in (await (await get('/v1/flags')).json()).flags, 'the restored file');
+    expect(logs.filter((l) => l.includes('ENOENT'))).toHaveLength(1);
+  });
+});

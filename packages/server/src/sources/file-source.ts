@@ -3,6 +3,8 @@ import { readFile, stat } from 'node:fs/promises';
 import { basename, dirname, resolve } from 'node:path';
 import type { FlagSource, SourceSink } from './source.js';
 
+const MISSING = 'missing';
+
 export interface FileSourceOptions {
   /** Quiet time after the last change event before reading (editors write in bursts). Default 30 ms. */
   readonly debounceMs?: number;
@@ -40,9 +42,9 @@ export class FileSource implements FlagSource {
       if (file === null || file === name) this.schedule(sink);
     });
     this.watcher.on('error', (e) => sink.error(e));
-    this.poll = setInterval(() => this.check(sink), this.options.pollMs ?? 2000);
+    this.poll = setInterval(() => this.check(sink, 'poll'), this.options.pollMs ?? 2000);
     this.poll.unref();
-    await this.check(sink, true);
+    await this.check(sink, 'start');
   }
 
   async stop(): Promise<void> {
@@ -55,12 +57,13 @@ export class FileSource implements FlagSource {
 
   private schedule(sink: SourceSink): void {
     clearTimeout(this.debounce);
-    this.debounce = setTimeout(() => void this.check(sink), this.options.debounceMs ?? 30);
+    this.debounce = setTimeout(() => void this.check(sink, 'event'), this.options.debounceMs ?? 30);
     this.debounce.unref();
   }
 
   /** Reads the file if it changed since the last delivery; serialised so reads never overlap. */
-  private check(sink: SourceSink, force = false): Promise<void> {
+  private check(sink: SourceSink, reason: 'start' | 'event' | 'poll'): Promise<void> {
+    const force = reason === 'start';
     this.reading = this.reading.then(async () => {
       if (this.stopped) return;
       try {
@@ -77,9 +80,14 @@ export class FileSource implements FlagSource {
         sink.update(text);
       } catch (e) {
         const err = e as NodeJS.ErrnoException;
-        // Between an editor's unlink and rename the file is briefly absent: wait for the next event.
-        if (err.code === 'ENOENT' && !force) return;
-        this.lastSignature = '';
+        if (err.code === 'ENOENT') {
+          // Between an editor's unlink and rename the file is briefly absent: only a poll that still
+          // finds it missing reports it, once; the last good document keeps being served meanwhile.
+          if (reason === 'event' || this.lastSignature === MISSING) return;
+          this.lastSignature = MISSING;
+        } else {
+          this.lastSignature = '';
+        }
         sink.error(new Error(`cannot read ${this.path}: ${err.code ?? err.message}`));
       }
     });
