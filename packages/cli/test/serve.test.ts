@@ -4,17 +4,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { waitFor } from '../../server/test/helpers.js';
 
 const BIN = fileURLToPath(new URL('../bin/switchyard.js', import.meta.url));
 const EXAMPLE = fileURLToPath(new URL('../../../examples/flags.json', import.meta.url));
-
-async function until(check: () => boolean, what: string, ms = 8000) {
-  const end = Date.now() + ms;
-  while (!check()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
 
 describe('switchyard serve', () => {
   it('prints a banner, logs each reload by key, and stops cleanly on SIGTERM', async () => {
@@ -27,7 +20,7 @@ describe('switchyard serve', () => {
     child.stderr.on('data', (d) => (out += d));
     const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
     try {
-      await until(() => out.includes('listening on'), 'the banner');
+      await waitFor(() => out.includes('listening on'), 'the banner', 8000);
       const banner = out.split('\n').find((l) => l.includes('listening on'))!;
       expect(banner).toMatch(/^switchyard listening on http:\/\/127\.0\.0\.1:\d+ serving default \(6 flags\) — open access, no --keys$/);
       const url = banner.match(/http:\/\/[\d.:]+/)![0];
@@ -37,7 +30,7 @@ describe('switchyard serve', () => {
       doc.flags['new-checkout'].state = 'DISABLED';
       writeFileSync(`${file}.tmp`, JSON.stringify(doc));
       renameSync(`${file}.tmp`, file);
-      await until(() => /\[default\] v2 from file:.*: 6 flags; changed new-checkout/.test(out), 'the reload log line');
+      await waitFor(() => /\[default\] v2 from file:.*: 6 flags; changed new-checkout/.test(out), 'the reload log line', 8000);
     } finally {
       child.kill('SIGTERM');
     }
