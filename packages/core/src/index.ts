@@ -22,3 +22,9 @@ export { diffSnapshots, changedFlagKeys, deepEqual, type SnapshotDiff } from './
 export { murmur3Utf8 } from './bucketing/murmur3.js';
 export { bucketOf, bucketFor, MAX_TOTAL_WEIGHT } from './bucketing/bucket.js';
 export { parseSemVer, compareSemVer, type SemVer } from './targeting/semver.js';
+export { backoffDelay, retryAfterMs, type BackoffOptions } from './sync/backoff.js';
+export { SnapshotStore, type ApplyResult } from './sync/store.js';
+export type { SyncListener, SyncSource, SyncSink } from './sync/events.js';
+export { SyncEngine, type SyncEngineOptions } from './sync/engine.js';
+export { HttpPoller, type HttpPollerOptions } from './sync/http-poller.js';
+export { SseStream, type SseStreamOptions, type EventSourceLike, type EventSourceFactory } from './sync/sse-stream.js';

@@ -1,8 +1,7 @@
-import { diffSnapshots, formatIssue, parseFlags, type Issue, type Snapshot, type SnapshotDiff } from '@switchyard/core';
+import { diffSnapshots, formatIssue, parseFlags, type Issue, type Snapshot, type SnapshotDiff, type SyncSource } from '@switchyard/core';
 import { clientDocument, isClientSide, type Scope } from './audience.js';
 import { etagOf } from './http/etag.js';
 import type { Logger } from './logger.js';
-import type { FlagSource } from './sources/source.js';
 
 /** One audience's view of a published version: the exact bytes served and their ETag. */
 export interface Representation {
@@ -61,19 +60,20 @@ export class Environment {
 
   constructor(
     readonly name: string,
-    readonly source: FlagSource,
+    readonly source: SyncSource,
     private readonly options: EnvironmentOptions,
   ) {}
 
-  start(): Promise<void> {
-    return this.source.start({
-      update: (text) => this.apply(text, this.source.description),
-      error: (error) => this.reject(this.source.description, [{ path: '$', message: error.message }]),
+  async start(): Promise<void> {
+    await this.source.start({
+      payload: (payload) => this.apply(typeof payload === 'string' ? payload : JSON.stringify(payload), this.source.description),
+      reachable: () => undefined,
+      unreachable: (error) => this.reject(this.source.description, [{ path: '$', message: error.message }]),
     });
   }
 
-  stop(): Promise<void> {
-    return this.source.stop();
+  async stop(): Promise<void> {
+    await this.source.stop();
   }
 
   onPublish(listener: Listener): () => void {

@@ -9,11 +9,11 @@ import { HttpError, readJsonBody, sendJson } from './http/respond.js';
 import { StreamHub, type StreamOptions } from './http/sse.js';
 import { consoleLogger, type Logger } from './logger.js';
 import { Metrics } from './metrics.js';
-import type { FlagSource } from './sources/source.js';
+import type { SyncSource } from '@switchyard/core';
 
 export interface SwitchyardServerOptions {
   /** Environments served side by side, each from its own source. */
-  readonly environments: readonly { readonly name: string; readonly source: FlagSource }[];
+  readonly environments: readonly { readonly name: string; readonly source: SyncSource }[];
   /** Keys and CORS. Without keys the server is open: every request has server scope (local use only). */
   readonly access?: AccessConfig;
   readonly logger?: Logger;

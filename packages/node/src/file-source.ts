@@ -1,7 +1,7 @@
 import { watch, type FSWatcher } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
 import { basename, dirname, resolve } from 'node:path';
-import type { FlagSource, SourceSink } from './source.js';
+import type { SyncSink, SyncSource } from '@switchyard/core';
 
 const MISSING = 'missing';
 
@@ -16,9 +16,10 @@ export interface FileSourceOptions {
  * Watches one flag file. The directory is watched, not the file, so editors that save by writing a
  * temporary file and renaming it over the original are seen. A read is used only when the file did not
  * change while being read (size and mtime identical before and after), so a write in progress is never
- * delivered; the next event or poll picks up the finished file.
+ * delivered; the next event or poll picks up the finished file. Used by the Node provider and by
+ * `switchyard serve`.
  */
-export class FileSource implements FlagSource {
+export class FileSource implements SyncSource {
   readonly path: string;
   readonly description: string;
   private watcher?: FSWatcher;
@@ -36,33 +37,33 @@ export class FileSource implements FlagSource {
     this.description = `file:${this.path}`;
   }
 
-  async start(sink: SourceSink): Promise<void> {
+  async start(sink: SyncSink): Promise<void> {
     const name = basename(this.path);
     this.watcher = watch(dirname(this.path), { persistent: false }, (_event, file) => {
       if (file === null || file === name) this.schedule(sink);
     });
-    this.watcher.on('error', (e) => sink.error(e));
+    this.watcher.on('error', (e) => sink.unreachable(e));
     this.poll = setInterval(() => this.check(sink, 'poll'), this.options.pollMs ?? 2000);
     this.poll.unref();
     await this.check(sink, 'start');
   }
 
-  async stop(): Promise<void> {
+  stop(): Promise<void> {
     this.stopped = true;
     this.watcher?.close();
     clearInterval(this.poll);
     clearTimeout(this.debounce);
-    await this.reading;
+    return this.reading;
   }
 
-  private schedule(sink: SourceSink): void {
+  private schedule(sink: SyncSink): void {
     clearTimeout(this.debounce);
     this.debounce = setTimeout(() => void this.check(sink, 'event'), this.options.debounceMs ?? 30);
     this.debounce.unref();
   }
 
   /** Reads the file if it changed since the last delivery; serialised so reads never overlap. */
-  private check(sink: SourceSink, reason: 'start' | 'event' | 'poll'): Promise<void> {
+  private check(sink: SyncSink, reason: 'start' | 'event' | 'poll'): Promise<void> {
     const force = reason === 'start';
     this.reading = this.reading.then(async () => {
       if (this.stopped) return;
@@ -77,7 +78,7 @@ export class FileSource implements FlagSource {
           return;
         }
         this.lastSignature = signature;
-        sink.update(text);
+        sink.payload(text);
       } catch (e) {
         const err = e as NodeJS.ErrnoException;
         if (err.code === 'ENOENT') {
@@ -88,7 +89,7 @@ export class FileSource implements FlagSource {
         } else {
           this.lastSignature = '';
         }
-        sink.error(new Error(`cannot read ${this.path}: ${err.code ?? err.message}`));
+        sink.unreachable(new Error(`cannot read ${this.path}: ${err.code ?? err.message}`));
       }
     });
     return this.reading;
