@@ -28,3 +28,4 @@ export type { SyncListener, SyncSource, SyncSink } from './sync/events.js';
 export { SyncEngine, type SyncEngineOptions } from './sync/engine.js';
 export { HttpPoller, type HttpPollerOptions } from './sync/http-poller.js';
 export { SseStream, type SseStreamOptions, type EventSourceLike, type EventSourceFactory } from './sync/sse-stream.js';
+export { LiveEvaluator } from './sync/live.js';

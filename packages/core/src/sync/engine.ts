@@ -19,7 +19,8 @@ export class SyncEngine {
   private resolveReady!: (snapshot: Snapshot) => void;
   private staleTimer?: ReturnType<typeof setTimeout>;
   private isStale = false;
-  private lastError?: Error;
+  /** The most recent transport failure, if any (for start-up error messages). */
+  lastError?: Error;
 
   constructor(
     readonly source: SyncSource,

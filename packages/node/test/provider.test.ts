@@ -1,0 +1,216 @@
+import { OpenFeature, ProviderEvents, type EventDetails } from '@openfeature/server-sdk';
+import { writeFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { FileSource, SwitchyardServer, silentLogger } from '../../server/src/index.js';
+import { tempDir, waitFor, writeAtomically } from '../../server/test/helpers.js';
+import { ExposureHook, SwitchyardConfigError, SwitchyardProvider, type SwitchyardProviderOptions } from '../src/index.js';
+
+const doc = (killSwitch: 'on' | 'off', extra: Record<string, unknown> = {}) => ({
+  flags: {
+    'kill-switch': { state: 'ENABLED', variants: { on: true, off: false }, defaultVariant: killSwitch },
+    'new-checkout': { state: 'ENABLED', variants: { on: true, off: false }, defaultVariant: 'off', targeting: { if: [{ ends_with: [{ var: 'email' }, '@example.com'] }, 'on', 'off'] }, metadata: { owner: 'checkout' } },
+    ...extra,
+  },
+});
+
+const cleanup: (() => Promise<unknown>)[] = [];
+afterEach(async () => {
+  for (const fn of cleanup.splice(0).reverse()) await fn();
+});
+
+async function backend(content: unknown = doc('on'), port = 0, existingFile?: string) {
+  const file = existingFile ?? join(tempDir(), 'flags.json');
+  if (!existingFile) writeFileSync(file, JSON.stringify(content));
+  const server = new SwitchyardServer({ environments: [{ name: 'default', source: new FileSource(file, { debounceMs: 5, pollMs: 200 }) }], logger: silentLogger, streams: { retryMs: 100 } });
+  const url = await server.listen(port, '127.0.0.1');
+  let closed = false;
+  const close = async () => {
+    if (!closed) await server.close();
+    closed = true;
+  };
+  cleanup.push(close);
+  return { server, url, file, close, port: Number(new URL(url).port) };
+}
+
+let domains = 0;
+async function client(options: SwitchyardProviderOptions) {
+  const provider = new SwitchyardProvider(options);
+  const domain = `test-${++domains}`;
+  const events: { type: string; details?: EventDetails }[] = [];
+  const c = OpenFeature.getClient(domain);
+  for (const type of [ProviderEvents.Ready, ProviderEvents.Error, ProviderEvents.Stale, ProviderEvents.ConfigurationChanged]) {
+    c.addHandler(type, (details) => events.push({ type, details }));
+  }
+  cleanup.push(() => OpenFeature.clearProviders());
+  await OpenFeature.setProviderAndWait(domain, provider);
+  return { provider, client: c, events, domain };
+}
+
+describe('SwitchyardProvider against the real server', () => {
+  it('starts over SSE, then applies a streamed change with the exact changed keys', async () => {
+    const { url, file } = await backend();
+    const { client: c, events } = await client({ source: { type: 'sse', url } });
+    expect(await c.getBooleanValue('kill-switch', false)).toBe(true);
+    const details = await c.getBooleanDetails('new-checkout', false, { targetingKey: 'u1', email: 'ada@example.com' });
+    expect(details).toMatchObject({ value: true, variant: 'on', reason: 'TARGETING_MATCH', flagMetadata: { owner: 'checkout' } });
+
+    writeAtomically(file, doc('off'));
+    await waitFor(() => events.some((e) => e.type === ProviderEvents.ConfigurationChanged), 'CONFIGURATION_CHANGED');
+    expect(events.find((e) => e.type === ProviderEvents.ConfigurationChanged)!.details!.flagsChanged).toEqual(['kill-switch']);
+    expect(await c.getBooleanValue('kill-switch', true)).toBe(false);
+  });
+
+  it('goes STALE when the server dies, keeps serving, and is READY and caught up when it returns', async () => {
+    const first = await backend();
+    const { client: c, events } = await client({ source: { type: 'sse', url: first.url, pollIntervalMs: 100, fallbackAfterMs: 100, backoff: { initialMs: 50, maxMs: 200 } }, staleAfterMs: 300 });
+    await first.close();
+    await waitFor(() => events.some((e) => e.type === ProviderEvents.Stale), 'PROVIDER_STALE');
+    expect(await c.getBooleanValue('kill-switch', false)).toBe(true); // last values keep serving
+    writeAtomically(first.file, doc('off'));
+    await backend(undefined, first.port, first.file);
+    await waitFor(() => events.some((e) => e.type === ProviderEvents.Ready && events.indexOf(e) > events.findIndex((x) => x.type === ProviderEvents.Stale)), 'READY after STALE', 10_000);
+    await waitFor(async () => (await c.getBooleanValue('kill-switch', true)) === false, 'the change made while the server was down', 10_000);
+  });
+
+  it('reports an invalid document with PROVIDER_ERROR and keeps serving the old values', async () => {
+    // The Switchyard server never serves an invalid file, so a raw HTTP server plays a broken backend.
+    const raw = createServer((req, res) => {
+      res.writeHead(200, { 'Content-Type': 'application/json', ETag: '"bad"' });
+      res.end('{"flags": {"kill-switch": {"state": "ON", "variants": {"on": true}}}}');
+    });
+    await new Promise<void>((r) => raw.listen(0, '127.0.0.1', r));
+    cleanup.push(() => new Promise((r) => raw.close(r)));
+    const bad = await client({ source: { type: 'poll', url: `http://127.0.0.1:${(raw.address() as AddressInfo).port}`, intervalMs: 50 }, bootstrap: doc('on') });
+    await waitFor(() => bad.events.some((e) => e.type === ProviderEvents.Error), 'PROVIDER_ERROR');
+    expect(bad.events.find((e) => e.type === ProviderEvents.Error)!.details!.message).toContain('flags.kill-switch.state: must be "ENABLED" or "DISABLED", not "ON"');
+    expect(await bad.client.getBooleanDetails('kill-switch', false)).toMatchObject({ value: true, reason: 'STATIC' });
+  });
+
+  it('honours Retry-After on 429', async () => {
+    const arrivals: number[] = [];
+    const raw: Server = createServer((req, res) => {
+      arrivals.push(Date.now());
+      if (arrivals.length === 1) {
+        res.writeHead(429, { 'Retry-After': '1' });
+        res.end();
+        return;
+      }
+      res.writeHead(200, { 'Content-Type': 'application/json', ETag: '"v1"' });
+      res.end(JSON.stringify(doc('on')));
+    });
+    await new Promise<void>((r) => raw.listen(0, '127.0.0.1', r));
+    cleanup.push(() => new Promise((r) => raw.close(r)));
+    const url = `http://127.0.0.1:${(raw.address() as AddressInfo).port}`;
+    const { client: c } = await client({ source: { type: 'poll', url, intervalMs: 50, backoff: { initialMs: 10, maxMs: 20 } } });
+    expect(await c.getBooleanValue('kill-switch', false)).toBe(true);
+    expect(arrivals[1] - arrivals[0]).toBeGreaterThanOrEqual(990);
+  });
+
+  it('falls back to polling when the stream is refused', async () => {
+    const raw = createServer((req, res) => {
+      if (req.url?.startsWith('/v1/stream')) {
+        res.writeHead(503);
+        res.end();
+        return;
+      }
+      res.writeHead(200, { 'Content-Type': 'application/json', ETag: '"v1"' });
+      res.end(JSON.stringify(doc('off')));
+    });
+    await new Promise<void>((r) => raw.listen(0, '127.0.0.1', r));
+    cleanup.push(() => new Promise((r) => raw.close(r)));
+    const { client: c } = await client({ source: { type: 'sse', url: `http://127.0.0.1:${(raw.address() as AddressInfo).port}`, pollIntervalMs: 100 } });
+    expect(await c.getBooleanValue('kill-switch', true)).toBe(false);
+  });
+
+  it('keys its requests: a client key sees only client-side flags', async () => {
+    const file = join(tempDir(), 'flags.json');
+    writeFileSync(file, JSON.stringify(doc('on', { web: { state: 'ENABLED', variants: { a: 'A' }, defaultVariant: 'a', metadata: { clientSide: true } } })));
+    const server = new SwitchyardServer({
+      environments: [{ name: 'prod', source: new FileSource(file) }],
+      access: { keys: [{ key: 'client-key-0123456789', environment: 'prod', scope: 'client' }] },
+      logger: silentLogger,
+    });
+    const url = await server.listen(0, '127.0.0.1');
+    cleanup.push(() => server.close());
+    const { client: c } = await client({ source: { type: 'sse', url, key: 'client-key-0123456789' } });
+    expect(await c.getStringValue('web', '')).toBe('A');
+    expect((await c.getBooleanDetails('kill-switch', false)).errorCode).toBe('FLAG_NOT_FOUND');
+  });
+});
+
+describe('lifecycle', () => {
+  it('rejects initialize with a clear error after the timeout, then becomes READY when definitions arrive', async () => {
+    const provider = new SwitchyardProvider({ source: { type: 'poll', url: 'http://127.0.0.1:9', intervalMs: 50, backoff: { initialMs: 10, maxMs: 50 } }, initTimeoutMs: 200 });
+    cleanup.push(() => provider.onClose());
+    await expect(provider.initialize()).rejects.toThrow(/no valid flag definitions from poll:http:\/\/127\.0\.0\.1:9\/v1\/flags within 200 ms: cannot reach/);
+  });
+
+  it('serves a bootstrap snapshot immediately, without waiting on the network', async () => {
+    const { client: c } = await client({ source: { type: 'poll', url: 'http://127.0.0.1:9', backoff: { initialMs: 1000 } }, bootstrap: JSON.stringify(doc('off')) });
+    expect(await c.getBooleanDetails('kill-switch', true)).toMatchObject({ value: false, reason: 'STATIC' });
+  });
+
+  it('validates options with every problem named', () => {
+    expect(() => new SwitchyardProvider({ source: { type: 'sse', url: 'localhost:8013', timeoutMs: -1 } as never, staleAfterMs: 0 })).toThrow(SwitchyardConfigError);
+    try {
+      new SwitchyardProvider({ source: { type: 'sse', url: 'localhost:8013', timeoutMs: -1 } as never, staleAfterMs: 0 });
+    } catch (e) {
+      expect((e as Error).message).toContain('source.url must be http(s), not localhost:');
+      expect((e as Error).message).toContain('source.timeoutMs must be a positive number of milliseconds');
+      expect((e as Error).message).toContain('staleAfterMs must be a positive number of milliseconds');
+    }
+    expect(() => new SwitchyardProvider({ source: { type: 'ftp' } as never })).toThrow('source.type must be "file", "poll" or "sse", not "ftp"');
+  });
+
+  it('reads a watched file', async () => {
+    const file = join(tempDir(), 'flags.json');
+    writeFileSync(file, JSON.stringify(doc('on')));
+    const { client: c, events } = await client({ source: { type: 'file', path: file } });
+    expect(await c.getBooleanValue('kill-switch', false)).toBe(true);
+    writeAtomically(file, doc('off'));
+    await waitFor(() => events.some((e) => e.type === ProviderEvents.ConfigurationChanged), 'the file change');
+    expect(await c.getBooleanValue('kill-switch', true)).toBe(false);
+  });
+
+  it('leaves no timers, sockets or watchers behind after onClose', async () => {
+    const { url, file } = await backend();
+    const before = process.getActiveResourcesInfo().filter((r) => r !== 'TTYWrap');
+    for (const source of [{ type: 'sse' as const, url }, { type: 'poll' as const, url, intervalMs: 20 }, { type: 'file' as const, path: file }]) {
+      const provider = new SwitchyardProvider({ source });
+      await provider.initialize();
+      await new Promise((r) => setTimeout(r, 100));
+      await provider.onClose();
+    }
+    await waitFor(() => {
+      const after = process.getActiveResourcesInfo().filter((r) => r !== 'TTYWrap');
+      return after.length <= before.length;
+    }, 'handles to close', 3000);
+  });
+});
+
+describe('experiments', () => {
+  it('records exposures per flag and variant, and forwards track() events', async () => {
+    const { url } = await backend();
+    const { client: c, provider } = await client({ source: { type: 'sse', url } });
+    const hook = new ExposureHook();
+    c.addHooks(hook);
+    const tracked: string[] = [];
+    provider.onTrack((e) => tracked.push(`${e.name}:${e.context.targetingKey}:${e.details.value}`));
+    for (let i = 0; i < 10; i++) await c.getBooleanValue('new-checkout', false, { targetingKey: `u${i}`, email: i < 3 ? 'a@example.com' : 'a@x.org' });
+    expect(hook.totals()).toEqual({ 'new-checkout': { on: 3, off: 7 } });
+    c.track('checkout-completed', { targetingKey: 'u1' }, { value: 42 });
+    expect(tracked).toEqual(['checkout-completed:u1:42']);
+  });
+
+  it('exposes the synchronous evaluator on the live snapshot', async () => {
+    const { url, file } = await backend();
+    const { provider, events } = await client({ source: { type: 'sse', url } });
+    expect(provider.evaluator.getBooleanValue('kill-switch', false)).toBe(true);
+    writeAtomically(file, doc('off'));
+    await waitFor(() => events.some((e) => e.type === ProviderEvents.ConfigurationChanged), 'the change');
+    expect(provider.evaluator.resolveBooleanEvaluation('kill-switch', true)).toMatchObject({ value: false, reason: 'STATIC' });
+  });
+});
