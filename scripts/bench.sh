@@ -5,4 +5,6 @@ cd "$(dirname "$0")/.."
 bash scripts/setup.sh
 cd benchmarks
 node --expose-gc core.bench.mjs
+node provider.bench.mjs
 node server.bench.mjs
+node killswitch.bench.mjs
