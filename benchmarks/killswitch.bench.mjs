@@ -1,15 +1,13 @@
 // Kill switch: the time from editing the file `switchyard serve` serves to a Node provider returning
 // the new value — over SSE, and over 1 s polling. The server runs in its own process.
 import { SwitchyardProvider } from '@switchyard/node';
-import { spawn } from 'node:child_process';
 import { mkdtempSync, renameSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { startServe } from './serve.mjs';
 import { writeSection } from './report.mjs';
 
 const FLIPS = Number(process.env.KILL_FLIPS ?? 10);
-const BIN = fileURLToPath(new URL('../packages/cli/bin/switchyard.js', import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), 'switchyard-kill-'));
 const file = join(dir, 'flags.json');
 const write = (on) => {
@@ -19,16 +17,7 @@ const write = (on) => {
 };
 write(true);
 
-const server = spawn(process.execPath, [BIN, 'serve', file, '--port', '0'], { stdio: ['ignore', 'pipe', 'inherit'] });
-const url = await new Promise((resolve, reject) => {
-  let out = '';
-  server.stdout.on('data', (d) => {
-    out += d;
-    const m = out.match(/listening on (http:\/\/[\d.:]+)/);
-    if (m) resolve(m[1]);
-  });
-  setTimeout(() => reject(new Error('server did not start')), 10_000);
-});
+const { url, stop } = await startServe([file]);
 
 const quantile = (xs, q) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(q * xs.length))];
 
@@ -69,5 +58,5 @@ try {
     'Over SSE the delay is the server\'s file watcher (30 ms debounce) plus one event; polling adds up to one interval.',
   ].join('\n'), { sse, poll, flips: FLIPS });
 } finally {
-  server.kill('SIGTERM');
+  stop();
 }

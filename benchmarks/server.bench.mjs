@@ -4,18 +4,16 @@
 //      every client receiving its `change` event — p50/p99/max over all clients and edits.
 // The server runs in its own process (as in production); clients run here.
 import autocannon from 'autocannon';
-import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { startServe } from './serve.mjs';
 import { writeSection } from './report.mjs';
 
 const CLIENTS = Number(process.env.SSE_CLIENTS ?? 1000);
 const EDITS = Number(process.env.SSE_EDITS ?? 10);
 const DURATION = Number(process.env.LOAD_SECONDS ?? 10);
-const BIN = fileURLToPath(new URL('../packages/cli/bin/switchyard.js', import.meta.url));
 
 const dir = mkdtempSync(join(tmpdir(), 'switchyard-load-'));
 const file = join(dir, 'flags.json');
@@ -30,17 +28,7 @@ const KEY = 'bench-server-key-0123456789';
 writeFileSync(join(dir, 'keys.json'), JSON.stringify({ keys: [{ key: KEY, environment: 'default', scope: 'server' }] }));
 const auth = { authorization: `Bearer ${KEY}` };
 
-const server = spawn(process.execPath, [BIN, 'serve', file, '--port', '0', '--keys', join(dir, 'keys.json')], { stdio: ['ignore', 'pipe', 'inherit'] });
-const url = await new Promise((resolve, reject) => {
-  let out = '';
-  server.stdout.on('data', (d) => {
-    out += d;
-    const m = out.match(/listening on (http:\/\/[\d.:]+)/);
-    if (m) resolve(m[1]);
-  });
-  server.on('exit', () => reject(new Error(`server exited: ${out}`)));
-  setTimeout(() => reject(new Error('server did not start')), 10_000);
-});
+const { url, stop } = await startServe([file, '--keys', join(dir, 'keys.json')]);
 const percentile = (xs, p) => xs[Math.min(xs.length - 1, Math.floor((p / 100) * xs.length))];
 
 try {
@@ -113,7 +101,7 @@ try {
   const results = { node: process.version, date: new Date().toISOString(), durationSeconds: DURATION, throughput, propagation };
   await writeSection('server', render(results), results);
 } finally {
-  server.kill('SIGTERM');
+  stop();
 }
 
 function render({ date, node, durationSeconds, throughput, propagation }) {

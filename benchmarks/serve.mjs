@@ -1,0 +1,20 @@
+// Starts the real `switchyard serve` in its own process (as in production) and waits for its banner.
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+
+const BIN = fileURLToPath(new URL('../packages/cli/bin/switchyard.js', import.meta.url));
+
+export async function startServe(args) {
+  const child = spawn(process.execPath, [BIN, 'serve', ...args, '--port', '0'], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const url = await new Promise((resolve, reject) => {
+    let out = '';
+    child.stdout.on('data', (d) => {
+      out += d;
+      const m = out.match(/listening on (http:\/\/[\d.:]+)/);
+      if (m) resolve(m[1]);
+    });
+    child.on('exit', () => reject(new Error(`switchyard serve exited: ${out}`)));
+    setTimeout(() => reject(new Error('switchyard serve did not start within 10 s')), 10_000);
+  });
+  return { url, stop: () => child.kill('SIGTERM') };
+}
