@@ -35,6 +35,14 @@ async function backend(content: unknown = doc('on'), port = 0, existingFile?: st
   return { server, url, file, close, port: Number(new URL(url).port) };
 }
 
+/** A bare HTTP server on 127.0.0.1 playing a misbehaving backend; closed after the test. */
+async function rawServer(handler: Parameters<typeof createServer>[1]): Promise<string> {
+  const server: Server = createServer(handler);
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  cleanup.push(() => new Promise((r) => server.close(r)));
+  return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+}
+
 let domains = 0;
 async function client(options: SwitchyardProviderOptions) {
   const provider = new SwitchyardProvider(options);
@@ -77,13 +85,11 @@ describe('SwitchyardProvider against the real server', () => {
 
   it('reports an invalid document with PROVIDER_ERROR and keeps serving the old values', async () => {
     // The Switchyard server never serves an invalid file, so a raw HTTP server plays a broken backend.
-    const raw = createServer((req, res) => {
+    const url = await rawServer((req, res) => {
       res.writeHead(200, { 'Content-Type': 'application/json', ETag: '"bad"' });
       res.end('{"flags": {"kill-switch": {"state": "ON", "variants": {"on": true}}}}');
     });
-    await new Promise<void>((r) => raw.listen(0, '127.0.0.1', r));
-    cleanup.push(() => new Promise((r) => raw.close(r)));
-    const bad = await client({ source: { type: 'poll', url: `http://127.0.0.1:${(raw.address() as AddressInfo).port}`, intervalMs: 50 }, bootstrap: doc('on') });
+    const bad = await client({ source: { type: 'poll', url, intervalMs: 50 }, bootstrap: doc('on') });
     await waitFor(() => bad.events.some((e) => e.type === ProviderEvents.Error), 'PROVIDER_ERROR');
     expect(bad.events.find((e) => e.type === ProviderEvents.Error)!.details!.message).toContain('flags.kill-switch.state: must be "ENABLED" or "DISABLED", not "ON"');
     expect(await bad.client.getBooleanDetails('kill-switch', false)).toMatchObject({ value: true, reason: 'STATIC' });
@@ -91,7 +97,7 @@ describe('SwitchyardProvider against the real server', () => {
 
   it('honours Retry-After on 429', async () => {
     const arrivals: number[] = [];
-    const raw: Server = createServer((req, res) => {
+    const url = await rawServer((req, res) => {
       arrivals.push(Date.now());
       if (arrivals.length === 1) {
         res.writeHead(429, { 'Retry-After': '1' });
@@ -101,16 +107,13 @@ describe('SwitchyardProvider against the real server', () => {
       res.writeHead(200, { 'Content-Type': 'application/json', ETag: '"v1"' });
       res.end(JSON.stringify(doc('on')));
     });
-    await new Promise<void>((r) => raw.listen(0, '127.0.0.1', r));
-    cleanup.push(() => new Promise((r) => raw.close(r)));
-    const url = `http://127.0.0.1:${(raw.address() as AddressInfo).port}`;
     const { client: c } = await client({ source: { type: 'poll', url, intervalMs: 50, backoff: { initialMs: 10, maxMs: 20 } } });
     expect(await c.getBooleanValue('kill-switch', false)).toBe(true);
     expect(arrivals[1] - arrivals[0]).toBeGreaterThanOrEqual(990);
   });
 
   it('falls back to polling when the stream is refused', async () => {
-    const raw = createServer((req, res) => {
+    const url = await rawServer((req, res) => {
       if (req.url?.startsWith('/v1/stream')) {
         res.writeHead(503);
         res.end();
@@ -119,9 +122,7 @@ describe('SwitchyardProvider against the real server', () => {
       res.writeHead(200, { 'Content-Type': 'application/json', ETag: '"v1"' });
       res.end(JSON.stringify(doc('off')));
     });
-    await new Promise<void>((r) => raw.listen(0, '127.0.0.1', r));
-    cleanup.push(() => new Promise((r) => raw.close(r)));
-    const { client: c } = await client({ source: { type: 'sse', url: `http://127.0.0.1:${(raw.address() as AddressInfo).port}`, pollIntervalMs: 100 } });
+    const { client: c } = await client({ source: { type: 'sse', url, pollIntervalMs: 100 } });
     expect(await c.getBooleanValue('kill-switch', true)).toBe(false);
   });
 

@@ -1,13 +1,7 @@
 import type { FlagDocument } from '../model/document.js';
 import type { Issue } from '../model/issues.js';
-import type {
-  EvaluationContext,
-  FlagMetadata,
-  FlagValue,
-  FlagValueType,
-  JsonObject,
-  ResolutionDetails,
-} from '../model/types.js';
+import { TypedResolver } from '../evaluation/typed-resolver.js';
+import type { EvaluationContext, FlagMetadata, FlagValue, FlagValueType, ResolutionDetails } from '../model/types.js';
 import type { Flag, Resolution } from './flag.js';
 
 const EMPTY_CONTEXT: EvaluationContext = Object.freeze({});
@@ -16,7 +10,7 @@ const EMPTY_CONTEXT: EvaluationContext = Object.freeze({});
  * An immutable, compiled set of flags. Evaluation is synchronous, never throws and does no I/O;
  * a result that found its variant is a shared frozen object (no allocation on the hot path).
  */
-export class Snapshot {
+export class Snapshot extends TypedResolver {
   /** @internal use `parseFlags` / `loadSnapshot`. */
   constructor(
     readonly flags: ReadonlyMap<string, Flag>,
@@ -27,6 +21,7 @@ export class Snapshot {
     /** Flags whose targeting was rejected (they resolve ERROR / PARSE_ERROR; the rest work). */
     readonly flagIssues: readonly Issue[],
   ) {
+    super();
     Object.freeze(this);
   }
 
@@ -35,26 +30,6 @@ export class Snapshot {
     return [...this.flags.keys()];
   }
 
-  resolveBooleanEvaluation(flagKey: string, defaultValue: boolean, context?: EvaluationContext): ResolutionDetails<boolean> {
-    return this.resolve(flagKey, 'boolean', defaultValue, context) as ResolutionDetails<boolean>;
-  }
-
-  resolveStringEvaluation(flagKey: string, defaultValue: string, context?: EvaluationContext): ResolutionDetails<string> {
-    return this.resolve(flagKey, 'string', defaultValue, context) as ResolutionDetails<string>;
-  }
-
-  resolveNumberEvaluation(flagKey: string, defaultValue: number, context?: EvaluationContext): ResolutionDetails<number> {
-    return this.resolve(flagKey, 'number', defaultValue, context) as ResolutionDetails<number>;
-  }
-
-  resolveObjectEvaluation<T extends JsonObject = JsonObject>(flagKey: string, defaultValue: T, context?: EvaluationContext): ResolutionDetails<T> {
-    return this.resolve(flagKey, 'object', defaultValue, context) as ResolutionDetails<T>;
-  }
-
-  /**
-   * Resolves a flag. With `type`, a variant of another type yields ERROR / TYPE_MISMATCH and the
-   * default; with `type` undefined any variant type is accepted (CLI, OFREP).
-   */
   resolve<T>(flagKey: string, type: FlagValueType | undefined, defaultValue: T, context?: EvaluationContext): ResolutionDetails<T | FlagValue> {
     const flag = this.flags.get(flagKey);
     if (flag === undefined) {
