@@ -46,13 +46,14 @@ export class RuleError extends Error {
   }
 }
 
-/** A compile-time value; its closure is made only if an operator asks for one (most read `value`). */
+/** A compile-time value; its closure is made only if an operator asks for one (most read `value`), once. */
 class Constant implements Compiled {
   readonly constant = true;
+  private closure?: Rule;
   constructor(readonly value: unknown) {}
   get run(): Rule {
     const value = this.value;
-    return () => value;
+    return (this.closure ??= () => value);
   }
 }
 

@@ -63,17 +63,17 @@ function compileVar(input: OperatorInput): Rule {
   const fallbackRun = fallbackArg.run;
 
   if (!path.constant) {
-    return (d, x) => lookup(d, splitPath(path.run(d, x)), fallbackRun(d, x) ?? null, topScope, flagKey, clock);
+    const pathRun = path.run;
+    return (d, x) => lookup(d, splitPath(pathRun(d, x)), fallbackRun(d, x) ?? null, topScope, flagKey, clock);
   }
   const segments = splitPath(path.value);
   if (fallback === undefined) {
     return (d, x) => lookup(d, segments, fallbackRun(d, x) ?? null, topScope, flagKey, clock);
   }
-  if (segments === null || segments.length === 0 || (topScope && segments[0] === FLAGD)) {
-    if (segments !== null && segments.length === 2 && segments[1] === 'flagKey') return () => flagKey;
-    if (segments !== null && segments.length === 2 && segments[1] === 'timestamp') return () => readSeconds(clock);
-    return (d) => lookup(d, segments, fallback, topScope, flagKey, clock);
-  }
+  const flagdPath = topScope && segments !== null && segments[0] === FLAGD;
+  if (flagdPath && segments.length === 2 && segments[1] === 'flagKey') return () => flagKey;
+  if (flagdPath && segments.length === 2 && segments[1] === 'timestamp') return () => readSeconds(clock);
+  if (flagdPath || segments === null || segments.length === 0) return (d) => lookup(d, segments, fallback, topScope, flagKey, clock);
   if (segments.length === 1) {
     const key = segments[0];
     return (d) => {
@@ -85,11 +85,10 @@ function compileVar(input: OperatorInput): Rule {
   return (d) => walk(d, segments, 0, fallback);
 }
 
-/** Keys (a list, or the arguments) whose value is null, undefined or "". */
-function missingKeys(keys: unknown, d: unknown, topScope: boolean, flagKey: string, clock: Clock): unknown[] {
-  const list = Array.isArray(keys) ? keys : [keys];
+/** The keys whose value is null, undefined or "". */
+function missingKeys(keys: readonly unknown[], d: unknown, topScope: boolean, flagKey: string, clock: Clock): unknown[] {
   const missing: unknown[] = [];
-  for (const key of list) {
+  for (const key of keys) {
     const v = lookup(d, splitPath(key), null, topScope, flagKey, clock);
     if (v === null || v === '') missing.push(key);
   }
@@ -104,8 +103,9 @@ export const dataOperators: Record<string, Operator> = {
       const parts = input.args().map((c) => c.run);
       const { topScope, env } = input;
       return (d, x: EvaluationContext) => {
-        const first = parts.length > 0 ? parts[0](d, x) : undefined;
-        const keys = Array.isArray(first) ? first : parts.map((p) => p(d, x));
+        // A list as first argument, or the arguments themselves (each evaluated once).
+        const values = parts.map((p) => p(d, x));
+        const keys = Array.isArray(values[0]) ? (values[0] as unknown[]) : values;
         return missingKeys(keys, d, topScope, env.flagKey, env.clock);
       };
     },

@@ -63,15 +63,17 @@ export const fractionalOperator: Operator = {
     const restPlan = restValues && toPlan(restValues);
     const allValues = valuesOf(parts);
     const shorthandPlan = allValues && toPlan(allValues);
+    const headRun = first.run;
+    const restRuns = rest.map((p) => p.run);
 
     return (d, x) => {
-      const head = first.run(d, x);
+      const head = headRun(d, x);
       if (typeof head === 'string') {
-        return pick(restValues ? restPlan : toPlan(rest.map((p) => p.run(d, x))), murmur3Utf8(head));
+        return pick(restValues ? restPlan : toPlan(restRuns.map((run) => run(d, x))), murmur3Utf8(head));
       }
       const targetingKey = x.targetingKey;
       if (!targetingKey) return null;
-      const plan = allValues ? shorthandPlan : toPlan([head, ...rest.map((p) => p.run(d, x))]);
+      const plan = allValues ? shorthandPlan : toPlan([head, ...restRuns.map((run) => run(d, x))]);
       return pick(plan, murmur3Utf8Concat(flagKey, typeof targetingKey === 'string' ? targetingKey : String(targetingKey)));
     };
   },

@@ -22,10 +22,11 @@ export const semVerOperator: Operator = {
     const [left, op, right] = input.args();
     const fixedRight = right.constant ? parseSemVer(right.value) : undefined;
     const fixedTest = op.constant ? (TESTS.get(String(op.value)) ?? null) : undefined;
+    const [leftRun, opRun, rightRun] = [left.run, op.run, right.run];
     return (d, x) => {
-      const test = fixedTest !== undefined ? fixedTest : (TESTS.get(String(op.run(d, x))) ?? null);
-      const a = parseSemVer(left.run(d, x));
-      const b = fixedRight !== undefined ? fixedRight : parseSemVer(right.run(d, x));
+      const test = fixedTest !== undefined ? fixedTest : (TESTS.get(String(opRun(d, x))) ?? null);
+      const a = parseSemVer(leftRun(d, x));
+      const b = fixedRight !== undefined ? fixedRight : parseSemVer(rightRun(d, x));
       return a === null || b === null || test === null ? null : test(a, b);
     };
   },
