@@ -8,10 +8,6 @@ export type Scope = 'server' | 'client';
  * - `clientSide: true` — the flag's whole definition (targeting included) may be sent to browsers.
  * - `serverOnly: true` — the flag is never evaluated for client keys, not even over OFREP.
  */
-export function isClientSide(snapshot: Snapshot, key: string): boolean {
-  return snapshot.flags.get(key)?.metadata.clientSide === true;
-}
-
 export function isServerOnly(snapshot: Snapshot, key: string): boolean {
   return snapshot.flags.get(key)?.metadata.serverOnly === true;
 }

@@ -1,5 +1,5 @@
 import { diffSnapshots, formatIssue, parseFlags, type Issue, type Snapshot, type SnapshotDiff, type SyncSource } from '@switchyard/core';
-import { clientDocument, isClientSide, type Scope } from './audience.js';
+import { clientDocument, type Scope } from './audience.js';
 import { etagOf } from './http/etag.js';
 import type { Logger } from './logger.js';
 
@@ -95,12 +95,13 @@ export class Environment {
     const previous = this.current;
     const { snapshot } = result;
     const diff = diffSnapshots(previous?.snapshot, snapshot);
+    const serverBody = JSON.stringify(snapshot.document);
     this.lastText = text;
-    if (previous && diff.added.length + diff.removed.length + diff.changed.length === 0 && previous.server.body === JSON.stringify(snapshot.document)) {
+    if (previous && diff.added.length + diff.removed.length + diff.changed.length === 0 && previous.server.body === serverBody) {
       this.counts.unchanged++;
       return 'unchanged';
     }
-    const published = this.publish(snapshot, diff, previous);
+    const published = this.publish(snapshot, serverBody, diff, previous);
     this.lastError = undefined;
     this.counts.applied++;
     this.record({ time: published.at.toISOString(), outcome: 'applied', version: published.version, etag: published.server.etag, source, changes: diff });
@@ -129,10 +130,10 @@ export class Environment {
     return this.audit;
   }
 
-  private publish(snapshot: Snapshot, diff: SnapshotDiff, previous: Published | undefined): Published {
-    const serverBody = JSON.stringify(snapshot.document);
-    const clientBody = JSON.stringify(clientDocument(snapshot));
-    const clientKeys = new Set([...snapshot.flags.keys()].filter((k) => isClientSide(snapshot, k)));
+  private publish(snapshot: Snapshot, serverBody: string, diff: SnapshotDiff, previous: Published | undefined): Published {
+    const clientDoc = clientDocument(snapshot);
+    const clientBody = JSON.stringify(clientDoc);
+    const clientKeys = new Set(Object.keys(clientDoc.flags));
     const all = [...diff.added, ...diff.removed, ...diff.changed];
     // A client sees a change to a flag it could see before or can see now (a flag losing clientSide is, to it, removed).
     const clientChanged = all.filter((k) => clientKeys.has(k) || previous?.client.keys.has(k));
