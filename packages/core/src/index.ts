@@ -15,13 +15,16 @@ export type {
 export { FlagDocumentError, formatIssue, type Issue } from './model/issues.js';
 export { DEFAULT_LIMITS, type Limits } from './model/limits.js';
 export type { FlagDocument, FlagDefinition } from './model/document.js';
-export { parseFlags, loadSnapshot, type LoadOptions, type ParseResult } from './snapshot/load.js';
+export { parseFlags, loadSnapshot, type LoadOptions, type ParseResult, type Translator, type TranslateResult } from './snapshot/load.js';
+export { readJson } from './model/document.js';
 export { Snapshot } from './snapshot/snapshot.js';
 export type { Flag } from './snapshot/flag.js';
 export { diffSnapshots, changedFlagKeys, deepEqual, type SnapshotDiff } from './snapshot/diff.js';
 export { murmur3Utf8 } from './bucketing/murmur3.js';
 export { bucketOf, bucketFor, MAX_TOTAL_WEIGHT } from './bucketing/bucket.js';
 export { parseSemVer, compareSemVer, type SemVer } from './targeting/semver.js';
+export { compileRegex, RegexSyntaxError, type LinearRegex } from './targeting/regex.js';
+export { parseTimestamp } from './targeting/timestamp.js';
 export { backoffDelay, retryAfterMs, type BackoffOptions } from './sync/backoff.js';
 export { SnapshotStore, type ApplyResult } from './sync/store.js';
 export type { SyncListener, SyncSource, SyncSink } from './sync/events.js';

@@ -87,7 +87,7 @@ export class Environment {
       this.counts.unchanged++;
       return 'unchanged';
     }
-    const result = parseFlags(text);
+    const result = parseFlags(text, { translate: this.source.translate });
     if (!result.ok) {
       this.reject(source, result.issues);
       return 'rejected';

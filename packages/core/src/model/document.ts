@@ -30,26 +30,34 @@ export function valueTypeOf(value: unknown): FlagValueType | undefined {
 }
 
 /**
+ * Parses JSON text (or takes a parsed value) and sanitizes it: size, depth and `__proto__` limits,
+ * non-JSON values and cycles rejected; the result is a deep-frozen copy.
+ */
+export function readJson(input: string | unknown, limits: Limits = DEFAULT_LIMITS): { ok: true; value: unknown } | { ok: false; issues: Issue[] } {
+  let parsed: unknown = input;
+  if (typeof input === 'string') {
+    if (input.length > limits.maxDocumentLength) {
+      return { ok: false, issues: [{ path: ROOT, message: `document is ${input.length} characters, over the limit of ${limits.maxDocumentLength}` }] };
+    }
+    try {
+      parsed = JSON.parse(input);
+    } catch (e) {
+      return { ok: false, issues: [{ path: ROOT, message: `not valid JSON: ${(e as Error).message}` }] };
+    }
+  }
+  const clean = sanitize(parsed, limits.maxDepth, typeof input !== 'string');
+  return clean.issues.length > 0 ? { ok: false, issues: clean.issues } : { ok: true, value: clean.value };
+}
+
+/**
  * Reads a flagd document (JSON text or an already parsed value) and checks its structure against the
  * flagd schema v0.2.15 rules. Every structural problem is reported with its path; any problem rejects
  * the whole document.
  */
 export function readDocument(input: string | unknown, limits: Limits = DEFAULT_LIMITS): DocumentResult {
-  let parsed: unknown = input;
-  if (typeof input === 'string') {
-    if (input.length > limits.maxDocumentLength) {
-      return fail(ROOT, `document is ${input.length} characters, over the limit of ${limits.maxDocumentLength}`);
-    }
-    try {
-      parsed = JSON.parse(input);
-    } catch (e) {
-      return fail(ROOT, `not valid JSON: ${(e as Error).message}`);
-    }
-  }
-  const clean = sanitize(parsed, limits.maxDepth, typeof input !== 'string');
-  if (clean.issues.length > 0) return { ok: false, issues: clean.issues };
-
-  const doc = clean.value;
+  const json = readJson(input, limits);
+  if (!json.ok) return json;
+  const doc = json.value;
   const issues: Issue[] = [];
   if (!isObject(doc)) return fail(ROOT, 'a flag document must be a JSON object');
 

@@ -1,4 +1,4 @@
-import { readDocument } from '../model/document.js';
+import { readDocument, readJson } from '../model/document.js';
 import { FlagDocumentError, type Issue } from '../model/issues.js';
 import { DEFAULT_LIMITS, type Limits } from '../model/limits.js';
 import type { FlagMetadata } from '../model/types.js';
@@ -11,7 +11,15 @@ export interface LoadOptions {
   readonly limits?: Partial<Limits>;
   /** Clock for `$flagd.timestamp`, in milliseconds (default `Date.now`): dry runs and tests. */
   readonly now?: () => number;
+  /**
+   * Turns another format (e.g. AWS AppConfig's) into a flagd document before validation. It gets
+   * the parsed, sanitized JSON and reports its own problems with paths; any problem rejects the payload.
+   */
+  readonly translate?: Translator;
 }
+
+export type TranslateResult = { readonly ok: true; readonly document: unknown } | { readonly ok: false; readonly issues: readonly Issue[] };
+export type Translator = (json: unknown) => TranslateResult;
 
 export type ParseResult =
   | { readonly ok: true; readonly snapshot: Snapshot; readonly issues: readonly Issue[] }
@@ -24,6 +32,13 @@ export type ParseResult =
  */
 export function parseFlags(input: string | unknown, options: LoadOptions = {}): ParseResult {
   const limits: Limits = { ...DEFAULT_LIMITS, ...options.limits };
+  if (options.translate) {
+    const json = readJson(input, limits);
+    if (!json.ok) return json;
+    const translated = options.translate(json.value);
+    if (!translated.ok) return { ok: false, issues: translated.issues };
+    input = translated.document;
+  }
   const read = readDocument(input, limits);
   if (!read.ok) return { ok: false, issues: read.issues };
 

@@ -27,7 +27,7 @@ export class SyncEngine {
     private readonly listener: SyncListener,
     private readonly options: SyncEngineOptions = {},
   ) {
-    this.store = new SnapshotStore(options);
+    this.store = new SnapshotStore({ translate: source.translate, ...options });
     this.ready = new Promise((resolve) => (this.resolveReady = resolve));
   }
 

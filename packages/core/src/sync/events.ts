@@ -1,4 +1,5 @@
 import type { Issue } from '../model/issues.js';
+import type { Translator } from '../snapshot/load.js';
 import type { Snapshot } from '../snapshot/snapshot.js';
 
 /** What a sync engine tells its provider. Providers map these onto OpenFeature events. */
@@ -16,6 +17,8 @@ export interface SyncListener {
 /** A transport (file, poller, stream) feeding payloads to the engine. */
 export interface SyncSource {
   readonly description: string;
+  /** How this source's payloads become a flagd document, when they are in another format (AppConfig). */
+  readonly translate?: Translator;
   /** Starts delivering; may resolve once the first attempt is done (the server waits for it). */
   start(sink: SyncSink): void | Promise<void>;
   stop(): void | Promise<void>;

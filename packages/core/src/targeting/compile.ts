@@ -50,7 +50,16 @@ class Compiler {
       if (!compiled.constant || nested) allConstant = false;
       return compiled;
     };
-    const input: OperatorInput = { raw, env: this.env, topScope: scope === 0, arg, args: () => raw.map((_, i) => arg(i)) };
+    const input: OperatorInput = {
+      raw,
+      env: this.env,
+      topScope: scope === 0,
+      arg,
+      args: () => raw.map((_, i) => arg(i)),
+      fail: (message) => {
+        throw this.error(message, op);
+      },
+    };
 
     const result = operator.compile(input);
     const compiled = typeof result === 'function' ? dynamic(result) : result;

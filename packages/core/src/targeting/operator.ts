@@ -11,6 +11,8 @@ export interface OperatorInput {
   args(): Compiled[];
   /** True when the current scope is the top one, where `data` is the whole context. */
   readonly topScope: boolean;
+  /** Rejects the rule at compile time, with the operator's path in the document. */
+  fail(message: string): never;
 }
 
 export interface Operator {
