@@ -12,7 +12,7 @@ export type {
   ResolutionDetails,
   FlagState,
 } from './model/types.js';
-export { FlagDocumentError, formatIssue, type Issue } from './model/issues.js';
+export { FlagDocumentError, formatIssue, childPath, type Issue } from './model/issues.js';
 export { DEFAULT_LIMITS, type Limits } from './model/limits.js';
 export type { FlagDocument, FlagDefinition } from './model/document.js';
 export { parseFlags, loadSnapshot, type LoadOptions, type ParseResult, type Translator, type TranslateResult } from './snapshot/load.js';

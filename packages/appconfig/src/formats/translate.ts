@@ -1,0 +1,38 @@
+import type { Issue, Translator, TranslateResult } from '@switchyard/core';
+import { readHosted } from './hosted.js';
+import { isObject } from './json.js';
+import { readRetrieval } from './retrieval.js';
+import { toFlagdDocument, type SurfaceOptions } from './to-flagd.js';
+
+export type FlagFormat = 'flagd' | 'appconfig-hosted' | 'appconfig-retrieval';
+export const FORMATS: readonly FlagFormat[] = ['flagd', 'appconfig-hosted', 'appconfig-retrieval'];
+
+/**
+ * Tells the formats apart by shape: AppConfig hosted has `flags` and `values` (or `version`); flagd
+ * has `flags` alone; retrieval is an object of `{enabled, …}` objects (an empty object counts).
+ */
+export function detectFormat(json: unknown): FlagFormat | undefined {
+  if (!isObject(json)) return undefined;
+  if ('values' in json || ('version' in json && 'flags' in json)) return 'appconfig-hosted';
+  if ('flags' in json) return 'flagd';
+  return Object.values(json).every((v) => isObject(v) && 'enabled' in v) ? 'appconfig-retrieval' : undefined;
+}
+
+/** Translates one AppConfig format (parsed JSON) into a flagd document, or lists every problem. */
+export function translateAppConfig(json: unknown, format: Exclude<FlagFormat, 'flagd'>, options: SurfaceOptions = {}): TranslateResult {
+  if (!isObject(json)) return { ok: false, issues: [{ path: '$', message: 'an AppConfig configuration must be a JSON object' }] };
+  const issues: Issue[] = [];
+  const flags = format === 'appconfig-hosted' ? readHosted(json, issues) : readRetrieval(json, issues);
+  return issues.length > 0 ? { ok: false, issues } : { ok: true, document: toFlagdDocument(flags, options) };
+}
+
+/** A core Translator for `format`; `auto` detects it per payload (flagd documents pass through). */
+export function formatTranslator(format: FlagFormat | 'auto', options: SurfaceOptions = {}): Translator {
+  return (json) => {
+    const detected = format === 'auto' ? detectFormat(json) : format;
+    if (detected === undefined) {
+      return { ok: false, issues: [{ path: '$', message: 'not a flag document: expected flagd ({"flags": …}), AppConfig hosted ({"version": "1", "flags": …, "values": …}) or AppConfig retrieval ({"flag": {"enabled": …}})' }] };
+    }
+    return detected === 'flagd' ? { ok: true, document: json } : translateAppConfig(json, detected, options);
+  };
+}
