@@ -4,3 +4,5 @@ export { toFlagdDocument, withRollout, VALUE_SUFFIX, type AppConfigFlag, type Ap
 export { readHosted, KEY_PATTERN, MAX_ATTRIBUTES, MAX_VARIANTS } from './formats/hosted.js';
 export { readRetrieval } from './formats/retrieval.js';
 export { detectFormat, translateAppConfig, formatTranslator, FORMATS, type FlagFormat } from './formats/translate.js';
+export { AppConfigDataSource, type AppConfigDataSourceOptions, type PollOutcome } from './sources/appconfig-data.js';
+export { AgentSource, agentUrl, DEFAULT_AGENT_URL, type AgentSourceOptions } from './sources/agent.js';

@@ -30,9 +30,10 @@ export class HttpPoller implements SyncSource {
     this.description = `poll:${options.url}`;
   }
 
-  start(sink: SyncSink): void {
+  /** Starts polling; the promise settles when the first attempt is done. */
+  start(sink: SyncSink): Promise<void> {
     this.running = true;
-    void this.poll(sink);
+    return this.poll(sink);
   }
 
   stop(): void {
@@ -66,11 +67,11 @@ export class HttpPoller implements SyncSource {
         this.etag = res.headers.get('etag') ?? undefined;
         sink.payload(text);
       } else {
-        await res.body?.cancel();
+        const detail = (await res.text().catch(() => '')).slice(0, 200).trim();
         const backoff = backoffDelay(this.failures++, this.options.backoff);
         const wait = res.status === 429 || res.status === 503 ? retryAfterMs(res.headers.get('retry-after')) : undefined;
         delay = Math.max(backoff, wait ?? 0);
-        sink.unreachable(new Error(`${this.options.url} answered ${res.status}${wait !== undefined ? ` (Retry-After ${Math.round(wait)} ms)` : ''}`));
+        sink.unreachable(new Error(`${this.options.url} answered ${res.status}${detail ? `: ${detail}` : ''}${wait !== undefined ? ` (Retry-After ${Math.round(wait)} ms)` : ''}`));
       }
     } catch (e) {
       if (!this.running) return;

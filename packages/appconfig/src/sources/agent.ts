@@ -1,0 +1,67 @@
+import { HttpPoller, type BackoffOptions, type SyncSink, type SyncSource, type Translator } from '@switchyard/core';
+import { formatTranslator, type FlagFormat } from '../formats/translate.js';
+import type { SurfaceOptions } from '../formats/to-flagd.js';
+
+export interface AgentSourceOptions {
+  /** The agent or Lambda extension; default `http://localhost:2772`. */
+  readonly url?: string;
+  readonly application: string;
+  readonly environment: string;
+  readonly profile: string;
+  /** Only these flags (`?flag=a&flag=b`); default all. */
+  readonly flags?: readonly string[];
+  /** Sent as `Authorization: Bearer …` when the agent requires it. */
+  readonly token?: string;
+  /**
+   * Context for the agent's own multi-variant evaluation (`Context: key=value` headers). The agent
+   * evaluates once for this context; per-user variants need the rules (the hosted format) instead.
+   */
+  readonly context?: Readonly<Record<string, string | number | boolean>>;
+  /** Time between polls; default 15,000 ms (the agent itself polls AppConfig, this is a local call). */
+  readonly intervalMs?: number;
+  readonly timeoutMs?: number;
+  readonly backoff?: BackoffOptions;
+  readonly format?: FlagFormat | 'auto';
+  readonly surface?: SurfaceOptions;
+}
+
+export const DEFAULT_AGENT_URL = 'http://localhost:2772';
+
+/** The agent's configuration URL for these options. */
+export function agentUrl(options: AgentSourceOptions): string {
+  const base = (options.url ?? DEFAULT_AGENT_URL).replace(/\/+$/, '');
+  const path = [options.application, options.environment, options.profile].map(encodeURIComponent);
+  const url = `${base}/applications/${path[0]}/environments/${path[1]}/configurations/${path[2]}`;
+  const query = (options.flags ?? []).map((f) => `flag=${encodeURIComponent(f)}`).join('&');
+  return query ? `${url}?${query}` : url;
+}
+
+/**
+ * Polls the AppConfig Agent / Lambda extension over local HTTP. Errors (the agent answers 400, 404,
+ * 500, 502, 504 with text bodies) are reported with that text and backed off; the last good snapshot
+ * keeps serving.
+ */
+export class AgentSource implements SyncSource {
+  readonly description: string;
+  readonly translate: Translator;
+  private readonly poller: HttpPoller;
+
+  constructor(options: AgentSourceOptions) {
+    const url = agentUrl(options);
+    this.description = `appconfig-agent:${url}`;
+    this.translate = formatTranslator(options.format ?? 'auto', options.surface);
+    const headers: Record<string, string> = {};
+    if (options.token) headers.Authorization = `Bearer ${options.token}`;
+    const context = Object.entries(options.context ?? {});
+    if (context.length > 0) headers.Context = context.map(([k, v]) => `${k}=${v}`).join(',');
+    this.poller = new HttpPoller({ url, headers, intervalMs: options.intervalMs ?? 15_000, timeoutMs: options.timeoutMs, backoff: options.backoff });
+  }
+
+  start(sink: SyncSink): Promise<void> {
+    return this.poller.start(sink);
+  }
+
+  stop(): void {
+    this.poller.stop();
+  }
+}
