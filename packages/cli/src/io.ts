@@ -1,5 +1,6 @@
 import { readFile } from 'node:fs/promises';
-import { parseFlags, type FlagValueType, type LoadOptions, type ParseResult } from '@switchyard/core';
+import { detectFormat, FORMATS, formatTranslator, type FlagFormat } from '@switchyard/appconfig';
+import { parseFlags, readJson, type FlagValueType, type LoadOptions, type ParseResult } from '@switchyard/core';
 
 /** A problem with how the command was called or with its inputs: exit code 2. */
 export class UsageError extends Error {}
@@ -25,8 +26,27 @@ async function readStdin(): Promise<string> {
   return Buffer.concat(chunks).toString('utf8');
 }
 
-export async function loadFlagFile(path: string, options?: LoadOptions): Promise<ParseResult> {
-  return parseFlags(await readText(path), options);
+export interface FormatOptions {
+  /** flagd, appconfig-hosted, appconfig-retrieval, or auto (the default: detected from the content). */
+  format?: string;
+  /** AppConfig: the opt-in sticky percentage rollout attribute. */
+  rolloutAttribute?: string;
+}
+
+export function parseFormat(value: string | undefined): FlagFormat | 'auto' {
+  if (value === undefined || value === 'auto') return 'auto';
+  if ((FORMATS as readonly string[]).includes(value)) return value as FlagFormat;
+  throw new UsageError(`--format must be auto, ${FORMATS.join(', ')}, not ${JSON.stringify(value)}`);
+}
+
+/** Reads a flag file in any supported format; `format` is the one used (detected when auto). */
+export async function loadFlagFile(path: string, options: LoadOptions & FormatOptions = {}): Promise<ParseResult & { format: FlagFormat }> {
+  const text = await readText(path);
+  const requested = parseFormat(options.format);
+  const json = readJson(text);
+  const format = requested !== 'auto' ? requested : (json.ok && detectFormat(json.value)) || 'flagd';
+  const translate = formatTranslator(format, { rolloutAttribute: options.rolloutAttribute });
+  return { ...parseFlags(text, { ...options, translate }), format };
 }
 
 export function parseType(value: unknown): FlagValueType | undefined {

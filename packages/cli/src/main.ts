@@ -7,12 +7,22 @@ import { UsageError, type Output } from './io.js';
 const HELP = `switchyard — flag definitions, checked and evaluated exactly as flagd does
 
 Usage:
-  switchyard validate FILE
-  switchyard evaluate FILE --flag KEY [--type boolean|string|number|object] [--default V] [--context JSON] [--now ISO|MS]
+  switchyard validate FILE [--format F]
+  switchyard evaluate FILE --flag KEY [--type boolean|string|number|object] [--default V] [--context JSON] [--now ISO|MS] [--format F]
   switchyard evaluate FILE --batch CASES.jsonl|-   (one {"flag","type","default","context"} per line)
-  switchyard serve FILE | NAME=FILE... [--port 8013] [--host 127.0.0.1] [--keys KEYS.json] [--cors ORIGIN]...
+  switchyard serve SOURCE | NAME=SOURCE... [--port 8013] [--host 127.0.0.1] [--keys KEYS.json] [--cors ORIGIN]...
+
+Files may be flagd or AWS AppConfig JSON (hosted or retrieval format), detected from the content;
+--format flagd|appconfig-hosted|appconfig-retrieval forces one. --rollout-attribute NAME turns on the
+sticky percentage rollout for AppConfig flags carrying that numeric attribute.
+A serve SOURCE is a FILE, appconfig:APP/ENV/PROFILE (AppConfigData API; AWS credentials and region
+from the environment, --region, --appconfig-endpoint URL) or appconfig-agent:APP/ENV/PROFILE
+(--agent-url, default http://localhost:2772; token from APPCONFIG_AGENT_TOKEN). --appconfig-client-side
+marks flags from AppConfig sources visible to client keys.
 
 Exit codes: 0 ok, 1 invalid flags or cases, 2 usage or I/O error.`;
+
+const FORMAT_OPTIONS = { format: { type: 'string' }, 'rollout-attribute': { type: 'string' } } as const;
 
 const stdio: Output = {
   out: (line) => process.stdout.write(`${line}\n`),
@@ -24,8 +34,8 @@ export async function main(argv: string[], io: Output = stdio): Promise<number> 
   try {
     switch (command) {
       case 'validate': {
-        const { positionals } = parseArgs({ args: rest, allowPositionals: true, strict: true });
-        return await validate(onePositional(positionals), io);
+        const { positionals, values } = parseArgs({ args: rest, allowPositionals: true, strict: true, options: FORMAT_OPTIONS });
+        return await validate(onePositional(positionals), { format: values.format, rolloutAttribute: values['rollout-attribute'] }, io);
       }
       case 'evaluate': {
         const { positionals, values } = parseArgs({
@@ -39,18 +49,39 @@ export async function main(argv: string[], io: Output = stdio): Promise<number> 
             context: { type: 'string' },
             batch: { type: 'string' },
             now: { type: 'string' },
+            ...FORMAT_OPTIONS,
           },
         });
-        return await evaluate(onePositional(positionals), values, io);
+        return await evaluate(onePositional(positionals), { ...values, rolloutAttribute: values['rollout-attribute'] }, io);
       }
       case 'serve': {
         const { positionals, values } = parseArgs({
           args: rest,
           allowPositionals: true,
           strict: true,
-          options: { port: { type: 'string' }, host: { type: 'string' }, keys: { type: 'string' }, cors: { type: 'string', multiple: true } },
+          options: {
+            port: { type: 'string' },
+            host: { type: 'string' },
+            keys: { type: 'string' },
+            cors: { type: 'string', multiple: true },
+            region: { type: 'string' },
+            'appconfig-endpoint': { type: 'string' },
+            'agent-url': { type: 'string' },
+            'appconfig-client-side': { type: 'boolean' },
+            ...FORMAT_OPTIONS,
+          },
         });
-        return await serve(positionals, values, io);
+        return await serve(
+          positionals,
+          {
+            ...values,
+            rolloutAttribute: values['rollout-attribute'],
+            appconfigEndpoint: values['appconfig-endpoint'],
+            agentUrl: values['agent-url'],
+            appconfigClientSide: values['appconfig-client-side'],
+          },
+          io,
+        );
       }
       case undefined:
       case 'help':

@@ -1,7 +1,7 @@
 import { watch, type FSWatcher } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
 import { basename, dirname, resolve } from 'node:path';
-import type { SyncSink, SyncSource } from '@switchyard/core';
+import type { SyncSink, SyncSource, Translator } from '@switchyard/core';
 
 const MISSING = 'missing';
 
@@ -10,6 +10,8 @@ export interface FileSourceOptions {
   readonly debounceMs?: number;
   /** Safety-net re-check interval for filesystems where watch events go missing. Default 2,000 ms. */
   readonly pollMs?: number;
+  /** For files in another format (AWS AppConfig's): how their content becomes a flagd document. */
+  readonly translate?: Translator;
 }
 
 /**
@@ -22,6 +24,7 @@ export interface FileSourceOptions {
 export class FileSource implements SyncSource {
   readonly path: string;
   readonly description: string;
+  readonly translate?: Translator;
   private watcher?: FSWatcher;
   private poll?: NodeJS.Timeout;
   private debounce?: NodeJS.Timeout;
@@ -35,6 +38,7 @@ export class FileSource implements SyncSource {
   ) {
     this.path = resolve(path);
     this.description = `file:${this.path}`;
+    this.translate = options.translate;
   }
 
   async start(sink: SyncSink): Promise<void> {

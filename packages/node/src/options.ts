@@ -1,9 +1,20 @@
+import type { AgentSourceOptions, AppConfigDataSourceOptions, FlagFormat } from '@switchyard/appconfig';
 import type { BackoffOptions, LoadOptions } from '@switchyard/core';
+
+/** For AppConfig content: the opt-in sticky percentage rollout (see `docs/appconfig.md`). */
+interface AppConfigSurface {
+  /** Simple flags with this numeric attribute (0–100) are on for that share of targeting keys. */
+  readonly rolloutAttribute?: string;
+}
 
 /** Where flag definitions come from. */
 export type SourceOptions =
-  /** A flagd JSON file, watched (robust to editors' atomic renames). */
-  | { readonly type: 'file'; readonly path: string; readonly pollMs?: number }
+  /** A flag file, watched (robust to editors' atomic renames): flagd, or AppConfig hosted/retrieval JSON (`format`, default auto-detected). */
+  | ({ readonly type: 'file'; readonly path: string; readonly pollMs?: number; readonly format?: FlagFormat | 'auto' } & AppConfigSurface)
+  /** AWS AppConfig through the AppConfigData API (`@aws-sdk/client-appconfigdata`; credentials and region from the usual AWS chain or `clientConfig`). */
+  | ({ readonly type: 'appconfig' } & Omit<AppConfigDataSourceOptions, 'surface' | 'now'> & AppConfigSurface)
+  /** The AppConfig Agent or Lambda extension (default `http://localhost:2772`). */
+  | ({ readonly type: 'appconfig-agent' } & Omit<AgentSourceOptions, 'surface'> & AppConfigSurface)
   /** The Switchyard server's `/v1/flags`, polled with ETags. `url` is the server's base URL. */
   | { readonly type: 'poll'; readonly url: string; readonly key?: string; readonly intervalMs?: number; readonly timeoutMs?: number; readonly backoff?: BackoffOptions }
   /** The Switchyard server's `/v1/stream` (SSE), falling back to polling `/v1/flags` when streaming is unavailable. */
@@ -35,7 +46,7 @@ const positive = (value: unknown, name: string, problems: string[]) => {
 export function validateOptions(options: SwitchyardProviderOptions): void {
   const problems: string[] = [];
   const source = options?.source as SourceOptions | undefined;
-  if (!source || typeof source !== 'object') problems.push('source is required: { type: "file" | "poll" | "sse", ... }');
+  if (!source || typeof source !== 'object') problems.push('source is required: { type: "file" | "poll" | "sse" | "appconfig" | "appconfig-agent", ... }');
   else if (source.type === 'file') {
     if (typeof source.path !== 'string' || source.path === '') problems.push('source.path must name the flag file');
     positive(source.pollMs, 'source.pollMs', problems);
@@ -49,8 +60,20 @@ export function validateOptions(options: SwitchyardProviderOptions): void {
     if (source.key !== undefined && typeof source.key !== 'string') problems.push('source.key must be a string');
     positive(source.timeoutMs, 'source.timeoutMs', problems);
     positive(source.type === 'poll' ? source.intervalMs : source.pollIntervalMs, source.type === 'poll' ? 'source.intervalMs' : 'source.pollIntervalMs', problems);
+  } else if (source.type === 'appconfig' || source.type === 'appconfig-agent') {
+    for (const name of ['application', 'environment', 'profile'] as const) {
+      if (typeof source[name] !== 'string' || source[name] === '') problems.push(`source.${name} must name the AppConfig ${name} (ID or name)`);
+    }
+    if (source.type === 'appconfig-agent' && source.url !== undefined) {
+      try {
+        new URL(source.url);
+      } catch {
+        problems.push(`source.url must be the agent's URL, e.g. "http://localhost:2772", not ${JSON.stringify(source.url)}`);
+      }
+    }
+    positive(source.timeoutMs, 'source.timeoutMs', problems);
   } else {
-    problems.push(`source.type must be "file", "poll" or "sse", not ${JSON.stringify((source as { type?: unknown }).type)}`);
+    problems.push(`source.type must be "file", "poll", "sse", "appconfig" or "appconfig-agent", not ${JSON.stringify((source as { type?: unknown }).type)}`);
   }
   positive(options?.initTimeoutMs, 'initTimeoutMs', problems);
   positive(options?.staleAfterMs, 'staleAfterMs', problems);

@@ -1,3 +1,4 @@
+import { AgentSource, AppConfigDataSource, formatTranslator } from '@switchyard/appconfig';
 import { HttpPoller, SseStream, type SyncSource } from '@switchyard/core';
 import { EventSource } from 'eventsource';
 import { FileSource } from './file-source.js';
@@ -9,7 +10,15 @@ const join = (base: string, path: string) => `${base.replace(/\/+$/, '')}${path}
 export function createSource(options: SourceOptions): SyncSource {
   switch (options.type) {
     case 'file':
-      return new FileSource(options.path, { pollMs: options.pollMs });
+      return new FileSource(options.path, { pollMs: options.pollMs, translate: formatTranslator(options.format ?? 'auto', { rolloutAttribute: options.rolloutAttribute }) });
+    case 'appconfig': {
+      const { type: _type, rolloutAttribute, ...rest } = options;
+      return new AppConfigDataSource({ ...rest, surface: { rolloutAttribute } });
+    }
+    case 'appconfig-agent': {
+      const { type: _type, rolloutAttribute, ...rest } = options;
+      return new AgentSource({ ...rest, surface: { rolloutAttribute } });
+    }
     case 'poll':
       return new HttpPoller({
         url: join(options.url, '/v1/flags'),

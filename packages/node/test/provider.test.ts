@@ -163,7 +163,7 @@ describe('lifecycle', () => {
       expect((e as Error).message).toContain('source.timeoutMs must be a positive number of milliseconds');
       expect((e as Error).message).toContain('staleAfterMs must be a positive number of milliseconds');
     }
-    expect(() => new SwitchyardProvider({ source: { type: 'ftp' } as never })).toThrow('source.type must be "file", "poll" or "sse", not "ftp"');
+    expect(() => new SwitchyardProvider({ source: { type: 'ftp' } as never })).toThrow('source.type must be "file", "poll", "sse", "appconfig" or "appconfig-agent", not "ftp"');
   });
 
   it('reads a watched file', async () => {

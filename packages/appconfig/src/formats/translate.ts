@@ -26,13 +26,14 @@ export function translateAppConfig(json: unknown, format: Exclude<FlagFormat, 'f
   return issues.length > 0 ? { ok: false, issues } : { ok: true, document: toFlagdDocument(flags, options) };
 }
 
-/** A core Translator for `format`; `auto` detects it per payload (flagd documents pass through). */
+/**
+ * A core Translator for `format`. `auto` detects it per payload; flagd documents, and anything that
+ * is recognisably none of the three, pass through to the core, whose flagd validation then names the
+ * problem precisely.
+ */
 export function formatTranslator(format: FlagFormat | 'auto', options: SurfaceOptions = {}): Translator {
   return (json) => {
     const detected = format === 'auto' ? detectFormat(json) : format;
-    if (detected === undefined) {
-      return { ok: false, issues: [{ path: '$', message: 'not a flag document: expected flagd ({"flags": …}), AppConfig hosted ({"version": "1", "flags": …, "values": …}) or AppConfig retrieval ({"flag": {"enabled": …}})' }] };
-    }
-    return detected === 'flagd' ? { ok: true, document: json } : translateAppConfig(json, detected, options);
+    return detected === undefined || detected === 'flagd' ? { ok: true, document: json } : translateAppConfig(json, detected, options);
   };
 }

@@ -1,7 +1,7 @@
 import { formatIssue, type FlagValueType, type ResolutionDetails, type Snapshot } from '@switchyard/core';
-import { checkDefault, loadFlagFile, parseContext, parseDefault, parseJson, parseNow, parseType, readText, UsageError, type Output } from '../io.js';
+import { checkDefault, loadFlagFile, parseContext, parseDefault, parseJson, parseNow, parseType, readText, UsageError, type FormatOptions, type Output } from '../io.js';
 
-export interface EvaluateOptions {
+export interface EvaluateOptions extends FormatOptions {
   flag?: string;
   type?: string;
   default?: string;
@@ -27,7 +27,7 @@ export function evaluateOne(snapshot: Snapshot, flagKey: string, type: FlagValue
  */
 export async function evaluate(file: string, options: EvaluateOptions, io: Output): Promise<number> {
   if ((options.flag === undefined) === (options.batch === undefined)) throw new UsageError('evaluate needs exactly one of --flag KEY or --batch CASES.jsonl');
-  const result = await loadFlagFile(file, { now: parseNow(options.now) });
+  const result = await loadFlagFile(file, { now: parseNow(options.now), format: options.format, rolloutAttribute: options.rolloutAttribute });
   if (!result.ok) {
     io.err(`${file}: invalid, document rejected`);
     for (const issue of result.issues) io.err(`  ${formatIssue(issue)}`);

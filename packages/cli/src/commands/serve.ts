@@ -1,8 +1,9 @@
 import { readFile } from 'node:fs/promises';
-import { ConfigError, FileSource, parseAccessConfig, SwitchyardServer, type AccessConfig } from '@switchyard/server';
+import { ConfigError, parseAccessConfig, SwitchyardServer, type AccessConfig } from '@switchyard/server';
 import { UsageError, type Output } from '../io.js';
+import { sourceFor, type SourceFlags } from '../sources.js';
 
-export interface ServeOptions {
+export interface ServeOptions extends SourceFlags {
   port?: string;
   host?: string;
   keys?: string;
@@ -11,13 +12,13 @@ export interface ServeOptions {
 
 const LOOPBACK = new Set(['127.0.0.1', 'localhost', '::1']);
 
-/** `FILE` serves one environment, "default"; `NAME=FILE …` serves several side by side. */
+/** `SOURCE` serves one environment, "default"; `NAME=SOURCE …` serves several side by side. */
 export function parseEnvironments(args: string[]): { name: string; file: string }[] {
-  if (args.length === 0) throw new UsageError('serve needs a flag FILE (or NAME=FILE for each environment)');
+  if (args.length === 0) throw new UsageError('serve needs a flag FILE or AppConfig source (or NAME=SOURCE for each environment)');
   return args.map((arg) => {
     const eq = arg.indexOf('=');
     if (eq === -1) {
-      if (args.length > 1) throw new UsageError(`with several files, name each environment: NAME=FILE (got "${arg}")`);
+      if (args.length > 1) throw new UsageError(`with several sources, name each environment: NAME=SOURCE (got "${arg}")`);
       return { name: 'default', file: arg };
     }
     const name = arg.slice(0, eq);
@@ -51,7 +52,7 @@ export async function serve(args: string[], options: ServeOptions, io: Output, s
   }
 
   const server = new SwitchyardServer({
-    environments: environments.map(({ name, file }) => ({ name, source: new FileSource(file) })),
+    environments: environments.map(({ name, file }) => ({ name, source: sourceFor(file, options) })),
     access,
     logger: { info: io.out, warn: io.err, error: io.err },
   });

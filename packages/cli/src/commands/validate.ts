@@ -1,9 +1,13 @@
 import { formatIssue } from '@switchyard/core';
-import { loadFlagFile, type Output } from '../io.js';
+import { VALUE_SUFFIX } from '@switchyard/appconfig';
+import { loadFlagFile, type FormatOptions, type Output } from '../io.js';
 
-/** `switchyard validate FILE`: 0 when valid; otherwise every error with its JSON path, and 1. */
-export async function validate(file: string, io: Output): Promise<number> {
-  const result = await loadFlagFile(file);
+/**
+ * `switchyard validate FILE [--format F]`: 0 when valid; otherwise every error with its JSON path,
+ * and 1. flagd and AWS AppConfig (hosted, retrieval) files are told apart by their content.
+ */
+export async function validate(file: string, options: FormatOptions, io: Output): Promise<number> {
+  const result = await loadFlagFile(file, options);
   if (!result.ok) {
     io.err(`${file}: invalid, ${result.issues.length} error${result.issues.length === 1 ? '' : 's'} (document rejected)`);
     for (const issue of result.issues) io.err(`  ${formatIssue(issue)}`);
@@ -15,6 +19,11 @@ export async function validate(file: string, io: Output): Promise<number> {
     return 1;
   }
   const count = result.snapshot.flags.size;
-  io.out(`${file}: valid, ${count} flag${count === 1 ? '' : 's'}`);
+  if (result.format === 'flagd') {
+    io.out(`${file}: valid, ${count} flag${count === 1 ? '' : 's'}`);
+  } else {
+    const appconfig = result.snapshot.keys().filter((k) => k.endsWith(VALUE_SUFFIX)).length;
+    io.out(`${file}: valid ${result.format}, ${appconfig} AppConfig flag${appconfig === 1 ? '' : 's'} (${count} OpenFeature flag keys)`);
+  }
   return 0;
 }

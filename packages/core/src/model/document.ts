@@ -56,8 +56,11 @@ export function readJson(input: string | unknown, limits: Limits = DEFAULT_LIMIT
  */
 export function readDocument(input: string | unknown, limits: Limits = DEFAULT_LIMITS): DocumentResult {
   const json = readJson(input, limits);
-  if (!json.ok) return json;
-  const doc = json.value;
+  return json.ok ? checkDocument(json.value, limits) : json;
+}
+
+/** The structural checks of `readDocument`, for a value `readJson` already sanitized. */
+export function checkDocument(doc: unknown, limits: Limits = DEFAULT_LIMITS): DocumentResult {
   const issues: Issue[] = [];
   if (!isObject(doc)) return fail(ROOT, 'a flag document must be a JSON object');
 

@@ -1,4 +1,4 @@
-import { readDocument, readJson } from '../model/document.js';
+import { checkDocument, readDocument, readJson } from '../model/document.js';
 import { FlagDocumentError, type Issue } from '../model/issues.js';
 import { DEFAULT_LIMITS, type Limits } from '../model/limits.js';
 import type { FlagMetadata } from '../model/types.js';
@@ -32,14 +32,17 @@ export type ParseResult =
  */
 export function parseFlags(input: string | unknown, options: LoadOptions = {}): ParseResult {
   const limits: Limits = { ...DEFAULT_LIMITS, ...options.limits };
+  let read;
   if (options.translate) {
     const json = readJson(input, limits);
     if (!json.ok) return json;
     const translated = options.translate(json.value);
     if (!translated.ok) return { ok: false, issues: translated.issues };
-    input = translated.document;
+    // A document passed through untouched is already sanitized; a translated one is checked again.
+    read = translated.document === json.value ? checkDocument(json.value, limits) : readDocument(translated.document, limits);
+  } else {
+    read = readDocument(input, limits);
   }
-  const read = readDocument(input, limits);
   if (!read.ok) return { ok: false, issues: read.issues };
 
   const { document } = read;
