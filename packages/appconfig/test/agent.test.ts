@@ -1,6 +1,6 @@
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { SnapshotStore } from '@switchyard/core';
+import { extensionOperators, SnapshotStore } from '@switchyard/core';
 import { afterEach, describe, expect, it } from 'vitest';
 import { waitFor } from '../../server/test/helpers.js';
 import { AgentSource, type AgentSourceOptions } from '../src/index.js';
@@ -70,7 +70,7 @@ afterEach(async () => {
 /** Runs the source into a snapshot store with its translator, as the sync engine does, keeping every error. */
 async function run(agent: AgentServer, options: Partial<AgentSourceOptions> = {}) {
   const source = new AgentSource({ url: agent.url, application: 'shop', environment: 'prod', profile: 'flags', intervalMs: 30, backoff: { initialMs: 20, maxMs: 50 }, ...options });
-  const store = new SnapshotStore({ translate: source.translate });
+  const store = new SnapshotStore({ translate: source.translate, operators: extensionOperators });
   const errors: Error[] = [];
   cleanup.push(async () => source.stop());
   await source.start({ payload: (p) => void store.apply(p), reachable: () => undefined, unreachable: (e) => void errors.push(e) });

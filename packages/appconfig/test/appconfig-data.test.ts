@@ -1,4 +1,4 @@
-import { SyncEngine, type Issue, type Snapshot, type SyncListener } from '@switchyard/core';
+import { extensionOperators, SyncEngine, type Issue, type Snapshot, type SyncListener } from '@switchyard/core';
 import { afterEach, describe, expect, it } from 'vitest';
 import { waitFor } from '../../server/test/helpers.js';
 import { AppConfigDataSource, type AppConfigDataSourceOptions } from '../src/index.js';
@@ -45,7 +45,7 @@ async function setup(serverOptions: ProtocolServerOptions = {}, sourceOptions: P
     ...sourceOptions,
   });
   const recorder = new Recorder();
-  const engine = new SyncEngine(source, recorder, { staleAfterMs: 60_000 });
+  const engine = new SyncEngine(source, recorder, { staleAfterMs: 60_000, operators: extensionOperators });
   cleanup.push(async () => {
     await engine.stop();
     await server.stop();

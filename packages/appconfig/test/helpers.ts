@@ -1,9 +1,9 @@
-import { parseFlags, type Snapshot } from '@switchyard/core';
+import { extensionOperators, parseFlags, type Snapshot } from '@switchyard/core';
 import { formatTranslator, type SurfaceOptions } from '../src/index.js';
 
 /** Loads any supported format through the core, as providers and the CLI do; throws on rejection. */
 export function load(json: unknown, options: SurfaceOptions = {}): Snapshot {
-  const result = parseFlags(json, { translate: formatTranslator('auto', options) });
+  const result = parseFlags(json, { translate: formatTranslator('auto', options), operators: extensionOperators });
   if (!result.ok) throw new Error(result.issues.map((i) => `${i.path}: ${i.message}`).join('\n'));
   if (result.issues.length > 0) throw new Error(`flag issues: ${JSON.stringify(result.issues)}`);
   return result.snapshot;
@@ -11,7 +11,7 @@ export function load(json: unknown, options: SurfaceOptions = {}): Snapshot {
 
 /** The issues a rejected document produced, as "path: message" lines. */
 export function rejection(json: unknown, options: SurfaceOptions = {}): string[] {
-  const result = parseFlags(json, { translate: formatTranslator('auto', options) });
+  const result = parseFlags(json, { translate: formatTranslator('auto', options), operators: extensionOperators });
   if (result.ok) throw new Error('accepted');
   return result.issues.map((i) => `${i.path}: ${i.message}`);
 }

@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { detectFormat, FORMATS, formatTranslator, type FlagFormat } from '@switchyard/appconfig';
-import { parseFlags, readJson, type FlagValueType, type LoadOptions, type ParseResult } from '@switchyard/core';
+import { extensionOperators, parseFlags, readJson, type FlagValueType, type LoadOptions, type ParseResult } from '@switchyard/core';
 
 /** A problem with how the command was called or with its inputs: exit code 2. */
 export class UsageError extends Error {}
@@ -46,7 +46,7 @@ export async function loadFlagFile(path: string, options: LoadOptions & FormatOp
   const json = readJson(text);
   const format = requested !== 'auto' ? requested : (json.ok && detectFormat(json.value)) || 'flagd';
   const translate = formatTranslator(format, { rolloutAttribute: options.rolloutAttribute });
-  return { ...parseFlags(text, { ...options, translate }), format };
+  return { ...parseFlags(text, { operators: extensionOperators, ...options, translate }), format };
 }
 
 export function parseType(value: unknown): FlagValueType | undefined {

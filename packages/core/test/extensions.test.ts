@@ -1,8 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { parseFlags } from '../src/snapshot/load.js';
+import { parseFlags as parse, type LoadOptions } from '../src/snapshot/load.js';
+import { extensionOperators } from '../src/targeting/operators/extensions.js';
 import { RuleError } from '../src/targeting/rule.js';
 import { parseTimestamp } from '../src/targeting/timestamp.js';
 import { run } from './rule-helper.js';
+
+const parseFlags = (input: unknown, options: LoadOptions = {}) => parse(input, { operators: extensionOperators, ...options });
 
 describe('compare (typed comparison extension)', () => {
   const ctx = { age: 37, ageText: '37', name: 'Ada', beta: true, betaText: 'true', nothing: null, when: new Date('2024-03-01T00:00:00Z'), whenText: '2024-03-01T12:00:00+01:00' };
@@ -56,6 +59,14 @@ describe('regex_match extension', () => {
     expect(backref.ok && backref.issues[0].message).toBe('invalid pattern "(a)\\\\1": backreferences are not supported (they need backtracking) at position 3');
     const ok = parseFlags(doc('^(a+)+$'));
     expect(ok.ok && ok.snapshot.resolveBooleanEvaluation('f', false, { x: 'a'.repeat(30_000) + '!' }).value).toBe(false);
+  });
+});
+
+describe('extensions are opt-in', () => {
+  it('without them, a flag using one resolves PARSE_ERROR and the message says how to load them', () => {
+    const result = parse({ flags: { f: { state: 'ENABLED', variants: { on: true, off: false }, defaultVariant: 'off', targeting: { if: [{ compare: ['>', { var: 'age' }, 18] }, 'on', 'off'] } } } });
+    expect(result.ok && result.issues).toEqual([{ path: 'flags.f.targeting.if[0]', message: 'unknown operator "compare" (a Switchyard extension: load with `operators: extensionOperators`)' }]);
+    expect(result.ok && result.snapshot.resolveBooleanEvaluation('f', false, { age: 30 })).toMatchObject({ value: false, reason: 'ERROR', errorCode: 'PARSE_ERROR' });
   });
 });
 

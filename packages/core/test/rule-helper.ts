@@ -1,4 +1,5 @@
 import { compileRule } from '../src/targeting/compile.js';
+import { extensionOperators } from '../src/targeting/operators/extensions.js';
 import type { Clock } from '../src/targeting/rule.js';
 
 /** Compiles one JSON Logic rule as flag `flag` would and runs it against a context. */
@@ -9,6 +10,7 @@ export function run(rule: unknown, ctx: Record<string, unknown> = {}, options: {
     clock,
     evaluators: new Map(Object.entries(options.evaluators ?? {})),
     refs: new Set(),
+    operators: new Map(Object.entries(extensionOperators)),
   });
   return compiled.run(ctx, ctx);
 }

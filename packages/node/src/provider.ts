@@ -8,7 +8,7 @@ import {
   type ResolutionDetails,
   type TrackingEventDetails,
 } from '@openfeature/server-sdk';
-import { LiveEvaluator, SyncEngine, formatIssue, type Issue, type Snapshot } from '@switchyard/core';
+import { LiveEvaluator, SyncEngine, extensionOperators, formatIssue, type Issue, type Snapshot } from '@switchyard/core';
 import { validateOptions, type SwitchyardProviderOptions } from './options.js';
 import { createSource } from './sources.js';
 
@@ -48,7 +48,8 @@ export class SwitchyardProvider implements Provider {
         stale: (error) => this.events.emit(ProviderEvents.Stale, { message: `flag source unreachable: ${error.message}` }),
         recovered: () => this.events.emit(ProviderEvents.Ready, { message: 'flag source reachable again' }),
       },
-      options,
+      // Node has no bundle budget: Switchyard's extension operators (used by AppConfig rules) are always on.
+      { operators: extensionOperators, ...options },
     );
     this.evaluator = new LiveEvaluator(this.engine.store);
   }

@@ -1,4 +1,4 @@
-import { diffSnapshots, formatIssue, parseFlags, type Issue, type Snapshot, type SnapshotDiff, type SyncSource } from '@switchyard/core';
+import { diffSnapshots, extensionOperators, formatIssue, parseFlags, type Issue, type Snapshot, type SnapshotDiff, type SyncSource } from '@switchyard/core';
 import { clientDocument, type Scope } from './audience.js';
 import { etagOf } from './http/etag.js';
 import type { Logger } from './logger.js';
@@ -87,7 +87,8 @@ export class Environment {
       this.counts.unchanged++;
       return 'unchanged';
     }
-    const result = parseFlags(text, { translate: this.source.translate });
+    // The server runs on Node: no bundle budget, so every Switchyard extension is available.
+    const result = parseFlags(text, { translate: this.source.translate, operators: extensionOperators });
     if (!result.ok) {
       this.reject(source, result.issues);
       return 'rejected';

@@ -10,6 +10,7 @@ import type {
   ResolutionDetails,
 } from '../model/types.js';
 import { compileRule } from '../targeting/compile.js';
+import type { Operator } from '../targeting/operator.js';
 import { RuleError, type Clock, type Rule } from '../targeting/rule.js';
 
 /**
@@ -46,6 +47,7 @@ export function compileFlag(
   setMetadata: FlagMetadata,
   evaluators: ReadonlyMap<string, unknown>,
   clock: Clock,
+  operators?: ReadonlyMap<string, Operator>,
 ): Flag {
   const metadata: FlagMetadata = definition.metadata ? freeze({ ...setMetadata, ...definition.metadata }) : setMetadata;
   const variants = new Map<string, FlagValue>(Object.entries(definition.variants) as [string, FlagValue][]);
@@ -64,7 +66,7 @@ export function compileFlag(
     const path = ['flags', key, 'targeting'];
     try {
       if (typeof raw !== 'object' || Array.isArray(raw)) throw new RuleError(new PathStack(...path).toString(), 'targeting must be a JSON Logic object');
-      targeting = compileRule(raw, path, { flagKey: key, clock, evaluators, refs }).run;
+      targeting = compileRule(raw, path, { flagKey: key, clock, evaluators, refs, operators }).run;
     } catch (e) {
       if (!(e instanceof RuleError)) throw e;
       targetingIssue = { path: e.path, message: e.message };

@@ -2,6 +2,7 @@ import { checkDocument, readDocument, readJson } from '../model/document.js';
 import { FlagDocumentError, type Issue } from '../model/issues.js';
 import { DEFAULT_LIMITS, type Limits } from '../model/limits.js';
 import type { FlagMetadata } from '../model/types.js';
+import type { Operator } from '../targeting/operator.js';
 import type { Clock } from '../targeting/rule.js';
 import { compileFlag, type Flag } from './flag.js';
 import { Snapshot } from './snapshot.js';
@@ -16,6 +17,11 @@ export interface LoadOptions {
    * the parsed, sanitized JSON and reports its own problems with paths; any problem rejects the payload.
    */
   readonly translate?: Translator;
+  /**
+   * Operators beyond flagd's. `extensionOperators` (typed `compare`, linear-time `regex_match`) are
+   * what translated AppConfig rules use; they are opt-in so bundles that do not need them stay small.
+   */
+  readonly operators?: Readonly<Record<string, Operator>>;
 }
 
 export type TranslateResult = { readonly ok: true; readonly document: unknown } | { readonly ok: false; readonly issues: readonly Issue[] };
@@ -49,10 +55,11 @@ export function parseFlags(input: string | unknown, options: LoadOptions = {}): 
   const clock: Clock = { now: options.now ?? Date.now, seconds: -1 };
   const setMetadata: FlagMetadata = document.metadata ?? Object.freeze({});
   const evaluators = new Map(Object.entries(document.$evaluators ?? {}));
+  const operators = options.operators && new Map(Object.entries(options.operators));
   const flags = new Map<string, Flag>();
   const issues: Issue[] = [];
   for (const [key, definition] of Object.entries(document.flags)) {
-    const flag = compileFlag(key, definition, setMetadata, evaluators, clock);
+    const flag = compileFlag(key, definition, setMetadata, evaluators, clock, operators);
     if (flag.targetingIssue) issues.push(flag.targetingIssue);
     flags.set(key, flag);
   }

@@ -6,6 +6,8 @@ import { constant, dynamic, RuleError, type Compiled, type CompileEnv } from './
 
 const EMPTY: EvaluationContext = Object.freeze({});
 const REF = '$ref';
+/** Named in the error when a document uses an extension the loader was not given. */
+const EXTENSION_NAMES = ['compare', 'regex_match'];
 
 /**
  * Compiles a JSON Logic tree into closures, once per load. Throws RuleError (with the document path)
@@ -35,8 +37,11 @@ class Compiler {
     const op = keys[0];
     const rawArgs = (node as Record<string, unknown>)[op];
     if (op === REF) return this.ref(rawArgs, scope);
-    const operator = OPERATORS.get(op);
-    if (!operator) throw this.error(`unknown operator "${op}"`);
+    const operator = OPERATORS.get(op) ?? this.env.operators?.get(op);
+    if (!operator) {
+      const hint = EXTENSION_NAMES.includes(op) ? ' (a Switchyard extension: load with `operators: extensionOperators`)' : '';
+      throw this.error(`unknown operator "${op}"${hint}`);
+    }
 
     const listed = Array.isArray(rawArgs);
     const raw: readonly unknown[] = listed ? rawArgs : [rawArgs];

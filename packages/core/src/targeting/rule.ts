@@ -1,4 +1,5 @@
 import type { EvaluationContext } from '../model/types.js';
+import type { Operator } from './operator.js';
 
 /**
  * A compiled JSON Logic node. `data` is the current scope (the context at the top, an array element
@@ -33,6 +34,8 @@ export interface CompileEnv {
   readonly evaluators: ReadonlyMap<string, unknown>;
   /** Evaluator names this flag's targeting used (for snapshot diffs). */
   readonly refs: Set<string>;
+  /** Operators beyond flagd's (e.g. `extensionOperators`), when the loader was given some. */
+  readonly operators?: ReadonlyMap<string, Operator>;
 }
 
 /** A rule that cannot be compiled; the path points into the document. */

@@ -3,15 +3,15 @@ import { arithmeticOperators } from './arithmetic.js';
 import { arrayOperators } from './arrays.js';
 import { compareOperators } from './compare.js';
 import { dataOperators } from './data.js';
-import { extensionOperators } from './extensions.js';
 import { fractionalOperator } from './fractional.js';
 import { logicOperators } from './logic.js';
 import { semVerOperator } from './sem-ver.js';
 import { stringOperators } from './strings.js';
 
 /**
- * Every operator a targeting rule may use: flagd's, plus Switchyard's extensions (`compare`,
- * `regex_match`). A Map, so `toString` or `__proto__` is never one.
+ * Every operator a flagd targeting rule may use. A Map, so `toString` or `__proto__` is never one.
+ * Switchyard's extensions (`extensions.ts`) are opt-in, so a browser bundle that does not need them
+ * does not carry them.
  */
 export const OPERATORS: ReadonlyMap<string, Operator> = new Map(
   Object.entries({
@@ -23,6 +23,5 @@ export const OPERATORS: ReadonlyMap<string, Operator> = new Map(
     ...dataOperators,
     sem_ver: semVerOperator,
     fractional: fractionalOperator,
-    ...extensionOperators,
   }),
 );
