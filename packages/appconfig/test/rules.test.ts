@@ -114,6 +114,28 @@ describe('split', () => {
   });
 });
 
+describe('untrusted rule text', () => {
+  it('never fails with anything but a RuleSyntaxError (property)', () => {
+    const piece = fc.constantFrom('(', ')', '[', ']', ',', ' ', '"', '\\', '::', '$', 'eq', 'split', 'pct', 'in', 'matches', 'pattern', '1', '-2.5e3', '2024-01', 'true', 'x', '$a', '"s"', 'and', 'not');
+    const text = fc.oneof(fc.string(), fc.array(piece, { maxLength: 30 }).map((parts) => parts.join('')));
+    fc.assert(
+      fc.property(text, (rule) => {
+        try {
+          ruleToJsonLogic(rule, { flagKey: 'f' });
+        } catch (e) {
+          if (!(e instanceof RuleSyntaxError)) throw e;
+        }
+      }),
+      { numRuns: 5000 },
+    );
+  });
+
+  it('refuses nesting deeper than 64 and rules longer than 16 KiB', () => {
+    expect(() => ruleToJsonLogic('(not '.repeat(100) + '(exists key::"a")' + ')'.repeat(100), { flagKey: 'f' })).toThrow('nested deeper than 64');
+    expect(() => ruleToJsonLogic(`(eq $a "${'x'.repeat(20_000)}")`, { flagKey: 'f' })).toThrow('over the limit of 16384');
+  });
+});
+
 describe('rule errors name the column', () => {
   const error = (rule: string) => {
     try {
