@@ -139,6 +139,12 @@ describe('AppConfigData source through the real AWS SDK client', () => {
     await waitFor(() => value() === 9, 'the next good version');
   });
 
+  it('accepts an empty profile ({}) as no flags', async () => {
+    const { server, engine } = await setup();
+    server.deploy(APP, ENV, PROFILE, '{}');
+    await waitFor(() => engine.store.snapshot!.flags.size === 0, 'the empty configuration');
+  });
+
   it('reports a missing profile clearly', async () => {
     const server = await new AppConfigDataServer().start();
     cleanup.push(() => server.stop());

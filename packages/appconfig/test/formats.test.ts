@@ -172,7 +172,8 @@ describe('format detection', () => {
     expect(detectFormat({ flags: { a: { state: 'ENABLED', variants: { on: true } } } })).toBe('flagd');
     expect(detectFormat(hosted)).toBe('appconfig-hosted');
     expect(detectFormat({ a: { enabled: true } })).toBe('appconfig-retrieval');
-    expect(detectFormat({})).toBe('appconfig-retrieval'); // an empty configuration: no flags
+    expect(detectFormat({})).toBeUndefined(); // in a file, likely a mistake: flagd's checks reject it
+    expect(detectFormat({}, 'appconfig-retrieval')).toBe('appconfig-retrieval'); // from AppConfig: a profile without flags
     expect(detectFormat({ a: 1 })).toBeUndefined();
   });
 

@@ -9,10 +9,12 @@ export const FORMATS: readonly FlagFormat[] = ['flagd', 'appconfig-hosted', 'app
 
 /**
  * Tells the formats apart by shape: AppConfig hosted has `flags` and `values` (or `version`); flagd
- * has `flags` alone; retrieval is an object of `{enabled, …}` objects (an empty object counts).
+ * has `flags` alone; retrieval is an object of `{enabled, …}` objects. An empty object is `emptyIs`:
+ * from AppConfig it is a profile without flags; in a file it is more likely a mistake (flagd rejects it).
  */
-export function detectFormat(json: unknown): FlagFormat | undefined {
+export function detectFormat(json: unknown, emptyIs?: FlagFormat): FlagFormat | undefined {
   if (!isObject(json)) return undefined;
+  if (Object.keys(json).length === 0) return emptyIs;
   if ('values' in json || ('version' in json && 'flags' in json)) return 'appconfig-hosted';
   if ('flags' in json) return 'flagd';
   return Object.values(json).every((v) => isObject(v) && 'enabled' in v) ? 'appconfig-retrieval' : undefined;
@@ -31,9 +33,9 @@ export function translateAppConfig(json: unknown, format: Exclude<FlagFormat, 'f
  * is recognisably none of the three, pass through to the core, whose flagd validation then names the
  * problem precisely.
  */
-export function formatTranslator(format: FlagFormat | 'auto', options: SurfaceOptions = {}): Translator {
+export function formatTranslator(format: FlagFormat | 'auto', options: SurfaceOptions = {}, emptyIs?: FlagFormat): Translator {
   return (json) => {
-    const detected = format === 'auto' ? detectFormat(json) : format;
+    const detected = format === 'auto' ? detectFormat(json, emptyIs) : format;
     return detected === undefined || detected === 'flagd' ? { ok: true, document: json } : translateAppConfig(json, detected, options);
   };
 }

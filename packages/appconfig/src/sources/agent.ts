@@ -49,7 +49,7 @@ export class AgentSource implements SyncSource {
   constructor(options: AgentSourceOptions) {
     const url = agentUrl(options);
     this.description = `appconfig-agent:${url}`;
-    this.translate = formatTranslator(options.format ?? 'auto', options.surface);
+    this.translate = formatTranslator(options.format ?? 'auto', options.surface, 'appconfig-retrieval');
     const headers: Record<string, string> = {};
     if (options.token) headers.Authorization = `Bearer ${options.token}`;
     const context = Object.entries(options.context ?? {});

@@ -64,7 +64,7 @@ export class AppConfigDataSource implements SyncSource {
 
   constructor(private readonly options: AppConfigDataSourceOptions) {
     this.description = `appconfig:${options.application}/${options.environment}/${options.profile}`;
-    this.translate = formatTranslator(options.format ?? 'auto', options.surface);
+    this.translate = formatTranslator(options.format ?? 'auto', options.surface, 'appconfig-retrieval');
     this.client = options.client ?? new AppConfigDataClient({ maxAttempts: 1, ...options.clientConfig });
   }
 
