@@ -1,0 +1,159 @@
+import { OpenFeature, ProviderEvents, type EventDetails } from '@openfeature/web-sdk';
+import { OpenFeatureProvider, useBooleanFlagValue } from '@openfeature/react-sdk';
+import { createElement } from 'react';
+import { createRoot } from 'react-dom/client';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { commands } from 'vitest/browser';
+import { SwitchyardWebProvider, type SwitchyardWebProviderOptions } from '../src/index.js';
+
+declare module 'vitest/browser' {
+  interface BrowserCommands {
+    startFlagServer(doc: unknown): Promise<string>;
+    setFlags(doc: unknown): Promise<void>;
+    stopFlagServer(): Promise<void>;
+    restartFlagServer(): Promise<string>;
+  }
+}
+
+const doc = (checkout: 'on' | 'off', banner = 'hello') => ({
+  flags: {
+    'new-checkout': {
+      state: 'ENABLED',
+      variants: { on: true, off: false },
+      defaultVariant: checkout,
+      metadata: { clientSide: true },
+      targeting: { if: [{ ends_with: [{ var: 'email' }, '@staff.example'] }, 'on', null] },
+    },
+    banner: { state: 'ENABLED', variants: { hello: 'hello', bye: 'bye' }, defaultVariant: banner, metadata: { clientSide: true } },
+    'server-secret': { state: 'ENABLED', variants: { on: true }, defaultVariant: 'on' },
+  },
+});
+
+async function waitFor<T>(probe: () => T, what: string, timeoutMs = 8000): Promise<NonNullable<T>> {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    const value = probe();
+    if (value) return value as NonNullable<T>;
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+let url = '';
+let domains = 0;
+const opened: SwitchyardWebProvider[] = [];
+
+beforeEach(async () => {
+  localStorage.clear();
+  url = await commands.startFlagServer(doc('off'));
+});
+
+afterEach(async () => {
+  for (const p of opened.splice(0)) await p.onClose();
+  await OpenFeature.clearProviders();
+  await commands.stopFlagServer();
+});
+
+async function start(options: Partial<SwitchyardWebProviderOptions> = {}, context = {}) {
+  const domain = `web-${++domains}`;
+  const provider = new SwitchyardWebProvider({ url, key: 'client-key', staleAfterMs: 300, ...options });
+  opened.push(provider);
+  const events: { type: ProviderEvents; details?: EventDetails }[] = [];
+  const client = OpenFeature.getClient(domain);
+  for (const type of [ProviderEvents.Ready, ProviderEvents.Stale, ProviderEvents.ConfigurationChanged, ProviderEvents.Error]) {
+    client.addHandler(type, (details) => events.push({ type, details }));
+  }
+  await OpenFeature.setContext(domain, context);
+  await OpenFeature.setProviderAndWait(domain, provider);
+  return { domain, provider, client, events };
+}
+
+const requests = (path: string) => performance.getEntriesByType('resource').filter((e) => e.name.includes(path)).length;
+
+describe('SwitchyardWebProvider in Chromium against the real server', () => {
+  it('loads the client-visible flags over SSE and applies a streamed change with the exact keys', async () => {
+    const { client, events } = await start();
+    expect(client.getBooleanDetails('new-checkout', true)).toMatchObject({ value: false, variant: 'off', reason: 'DEFAULT' });
+    expect(client.getBooleanDetails('server-secret', false)).toMatchObject({ value: false, errorCode: 'FLAG_NOT_FOUND' }); // a client key never sees it
+    await commands.setFlags(doc('on'));
+    const changed = await waitFor(() => events.find((e) => e.type === ProviderEvents.ConfigurationChanged), 'CONFIGURATION_CHANGED');
+    expect(changed.details?.flagsChanged).toEqual(['new-checkout']);
+    expect(client.getBooleanValue('new-checkout', false)).toBe(true);
+  });
+
+  it('updates a React component through @openfeature/react-sdk when a change is streamed', async () => {
+    const { domain } = await start();
+    const host = document.createElement('div');
+    document.body.append(host);
+    function Checkout() {
+      const on = useBooleanFlagValue('new-checkout', false);
+      return createElement('p', { id: 'checkout' }, on ? 'new checkout' : 'old checkout');
+    }
+    const root = createRoot(host);
+    root.render(createElement(OpenFeatureProvider, { domain }, createElement(Checkout)));
+    await waitFor(() => host.textContent === 'old checkout', 'the first render');
+    await commands.setFlags(doc('on'));
+    await waitFor(() => host.textContent === 'new checkout', 'the re-render after the streamed change');
+    root.unmount();
+    host.remove();
+  });
+
+  it('re-evaluates on a context change without a network round trip', async () => {
+    const { domain, client } = await start({ transport: 'poll', pollIntervalMs: 60_000 }, { targetingKey: 'u1', email: 'ada@example.com' });
+    expect(client.getBooleanValue('new-checkout', true)).toBe(false);
+    const before = requests('/v1/flags');
+    await OpenFeature.setContext(domain, { targetingKey: 'u2', email: 'grace@staff.example' });
+    expect(client.getBooleanDetails('new-checkout', false)).toMatchObject({ value: true, variant: 'on', reason: 'TARGETING_MATCH' });
+    expect(requests('/v1/flags')).toBe(before);
+  });
+
+  it('goes STALE while the server is down, keeps serving, and is READY with the new flags when it is back', async () => {
+    const { client, events } = await start();
+    await commands.stopFlagServer();
+    await waitFor(() => events.some((e) => e.type === ProviderEvents.Stale), 'PROVIDER_STALE');
+    expect(client.getBooleanValue('new-checkout', true)).toBe(false); // the last good snapshot
+    await commands.setFlags(doc('on'));
+    await commands.restartFlagServer();
+    await waitFor(() => client.getBooleanValue('new-checkout', false), 'the change after recovery', 15_000);
+    expect(events.some((e) => e.type === ProviderEvents.Ready)).toBe(true);
+  });
+
+  it('starts from the persisted snapshot (reason CACHED) without waiting on the network, then goes fresh', async () => {
+    const first = await start({ persist: 'flags-cache' });
+    expect(first.client.getStringValue('banner', '')).toBe('hello');
+    await first.provider.onClose();
+    await commands.stopFlagServer();
+
+    const second = await start({ persist: 'flags-cache', initTimeoutMs: 60_000 });
+    expect(second.client.getStringDetails('banner', '')).toMatchObject({ value: 'hello', variant: 'hello', reason: 'CACHED' });
+
+    await commands.setFlags(doc('off', 'bye'));
+    await commands.restartFlagServer();
+    await waitFor(() => second.client.getStringValue('banner', '') === 'bye', 'fresh flags', 15_000);
+    expect(second.client.getStringDetails('banner', '').reason).toBe('STATIC');
+    expect(second.events.find((e) => e.type === ProviderEvents.ConfigurationChanged)?.details?.flagsChanged).toEqual(['banner']);
+  });
+
+  it('starts from a server-rendered bootstrap document', async () => {
+    await commands.stopFlagServer();
+    const { client } = await start({ bootstrap: doc('on'), persist: false });
+    expect(client.getBooleanDetails('new-checkout', false)).toMatchObject({ value: true, reason: 'CACHED' });
+  });
+
+  it('stops polling while the page is hidden and refreshes as soon as it is shown', async () => {
+    const { client } = await start({ transport: 'poll', pollIntervalMs: 100 });
+    const setVisibility = (state: 'hidden' | 'visible') => {
+      Object.defineProperty(document, 'visibilityState', { value: state, configurable: true });
+      document.dispatchEvent(new Event('visibilitychange'));
+    };
+    setVisibility('hidden');
+    await new Promise((r) => setTimeout(r, 150));
+    const hiddenAt = requests('/v1/flags');
+    await commands.setFlags(doc('on'));
+    await new Promise((r) => setTimeout(r, 500));
+    expect(requests('/v1/flags')).toBe(hiddenAt);
+    expect(client.getBooleanValue('new-checkout', true)).toBe(false);
+    setVisibility('visible');
+    await waitFor(() => client.getBooleanValue('new-checkout', false), 'the refresh on visible');
+  });
+});
