@@ -1,0 +1,77 @@
+import { OpenFeature, ProviderEvents, type EventDetails } from '@openfeature/web-sdk';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { commands } from 'vitest/browser';
+import { SwitchyardOfrepProvider } from '../src/index.js';
+
+// Definitions stay on the server: `pricing` is not clientSide, so a client key never receives its
+// rules — only answers for its own context. `internal` is serverOnly: not even answers.
+const doc = (discount: number) => ({
+  flags: {
+    pricing: {
+      state: 'ENABLED',
+      variants: { standard: 0, partner: discount },
+      defaultVariant: 'standard',
+      targeting: { if: [{ in: [{ var: 'company' }, ['acme', 'globex']] }, 'partner', null] },
+    },
+    internal: { state: 'ENABLED', variants: { on: true }, defaultVariant: 'on', metadata: { serverOnly: true } },
+  },
+});
+
+async function waitFor<T>(probe: () => T, what: string, timeoutMs = 8000): Promise<NonNullable<T>> {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    const value = probe();
+    if (value) return value as NonNullable<T>;
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+let url = '';
+let domains = 0;
+beforeEach(async () => {
+  localStorage.clear();
+  url = await commands.startFlagServer(doc(20));
+});
+afterEach(async () => {
+  await OpenFeature.clearProviders();
+  await commands.stopFlagServer();
+});
+
+describe('SwitchyardOfrepProvider in Chromium: server-side evaluation, same provider API', () => {
+  it('serves answers for the context, re-evaluates on a context change, and follows edits', async () => {
+    const domain = `ofrep-${++domains}`;
+    const client = OpenFeature.getClient(domain);
+    const events: EventDetails[] = [];
+    client.addHandler(ProviderEvents.ConfigurationChanged, (d) => events.push(d!));
+    await OpenFeature.setContext(domain, { targetingKey: 'u1', company: 'initech' });
+    await OpenFeature.setProviderAndWait(domain, new SwitchyardOfrepProvider({ url, key: 'client-key', pollIntervalMs: 100 }));
+
+    expect(client.getNumberDetails('pricing', -1)).toMatchObject({ value: 0, variant: 'standard', reason: 'DEFAULT' });
+    expect(client.getBooleanDetails('internal', false)).toMatchObject({ value: false, errorCode: 'FLAG_NOT_FOUND' });
+    expect(client.getStringDetails('pricing', 'x')).toMatchObject({ value: 'x', errorCode: 'TYPE_MISMATCH' });
+
+    await OpenFeature.setContext(domain, { targetingKey: 'u1', company: 'acme' });
+    expect(client.getNumberDetails('pricing', -1)).toMatchObject({ value: 20, variant: 'partner', reason: 'TARGETING_MATCH' });
+
+    await commands.setFlags(doc(35));
+    await waitFor(() => events.length > 0, 'CONFIGURATION_CHANGED from polling');
+    expect(events[0].flagsChanged).toEqual(['pricing']);
+    expect(client.getNumberValue('pricing', -1)).toBe(35);
+  });
+
+  it('starts from answers persisted for the same context (CACHED), even with the server down', async () => {
+    const context = { targetingKey: 'u9', company: 'globex' };
+    const first = `ofrep-${++domains}`;
+    await OpenFeature.setContext(first, context);
+    await OpenFeature.setProviderAndWait(first, new SwitchyardOfrepProvider({ url, key: 'client-key', persist: 'answers' }));
+    expect(OpenFeature.getClient(first).getNumberValue('pricing', -1)).toBe(20);
+    await OpenFeature.clearProviders();
+    await commands.stopFlagServer();
+
+    const second = `ofrep-${++domains}`;
+    await OpenFeature.setContext(second, context);
+    await OpenFeature.setProviderAndWait(second, new SwitchyardOfrepProvider({ url, key: 'client-key', persist: 'answers' }));
+    expect(OpenFeature.getClient(second).getNumberDetails('pricing', -1)).toMatchObject({ value: 20, reason: 'CACHED' });
+  });
+});
