@@ -1,33 +1,12 @@
-import { execFile, spawn } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { spawn } from 'node:child_process';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
 import { afterEach, describe, expect, it } from 'vitest';
 import { AppConfigDataServer } from '../../appconfig/test/appconfigdata-server.js';
 import { SseClient, waitFor } from '../../server/test/helpers.js';
+import { BIN, cli, EXAMPLES, file } from './helpers.js';
 
-const BIN = fileURLToPath(new URL('../bin/switchyard.js', import.meta.url));
-const EXAMPLE = fileURLToPath(new URL('../../../examples/appconfig/flags.json', import.meta.url));
-const CASES = fileURLToPath(new URL('../../../examples/appconfig/cases.jsonl', import.meta.url));
-const dir = mkdtempSync(join(tmpdir(), 'switchyard-appconfig-'));
-
-async function cli(...args: string[]) {
-  try {
-    const { stdout, stderr } = await promisify(execFile)(process.execPath, [BIN, ...args]);
-    return { code: 0, stdout, stderr };
-  } catch (e) {
-    const err = e as { code: number; stdout: string; stderr: string };
-    return { code: err.code, stdout: err.stdout, stderr: err.stderr };
-  }
-}
-
-function file(name: string, content: unknown): string {
-  const path = join(dir, name);
-  writeFileSync(path, typeof content === 'string' ? content : JSON.stringify(content));
-  return path;
-}
+const EXAMPLE = join(EXAMPLES, 'appconfig', 'flags.json');
+const CASES = join(EXAMPLES, 'appconfig', 'cases.jsonl');
 
 describe('switchyard validate / evaluate with AppConfig files', () => {
   it('detects the hosted format and validates it', async () => {

@@ -1,32 +1,7 @@
-import { execFile } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { fractionalVectors } from '../../core/test/vectors.js';
-
-// The real binary, as `npx switchyard` runs it (built by the test command before the suite).
-const BIN = fileURLToPath(new URL('../bin/switchyard.js', import.meta.url));
-const EXAMPLES = fileURLToPath(new URL('../../../examples/', import.meta.url));
-const dir = mkdtempSync(join(tmpdir(), 'switchyard-cli-'));
-
-async function cli(...args: string[]) {
-  try {
-    const { stdout, stderr } = await promisify(execFile)(process.execPath, [BIN, ...args]);
-    return { code: 0, stdout, stderr };
-  } catch (e) {
-    const err = e as { code: number; stdout: string; stderr: string };
-    return { code: err.code, stdout: err.stdout, stderr: err.stderr };
-  }
-}
-
-function file(name: string, content: unknown): string {
-  const path = join(dir, name);
-  writeFileSync(path, typeof content === 'string' ? content : JSON.stringify(content));
-  return path;
-}
+import { cli, dir, EXAMPLES, file } from './helpers.js';
 
 describe('switchyard validate', () => {
   it('exits 0 for a valid file', async () => {

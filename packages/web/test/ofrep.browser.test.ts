@@ -1,6 +1,7 @@
 import { OpenFeature, ProviderEvents, type EventDetails } from '@openfeature/web-sdk';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { commands } from 'vitest/browser';
+import { waitFor } from './wait.js';
 import { SwitchyardOfrepProvider } from '../src/index.js';
 
 // Definitions stay on the server: `pricing` is not clientSide, so a client key never receives its
@@ -16,16 +17,6 @@ const doc = (discount: number) => ({
     internal: { state: 'ENABLED', variants: { on: true }, defaultVariant: 'on', metadata: { serverOnly: true } },
   },
 });
-
-async function waitFor<T>(probe: () => T, what: string, timeoutMs = 8000): Promise<NonNullable<T>> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const value = probe();
-    if (value) return value as NonNullable<T>;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
 
 let url = '';
 let domains = 0;

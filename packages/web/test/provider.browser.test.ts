@@ -4,6 +4,7 @@ import { createElement } from 'react';
 import { createRoot } from 'react-dom/client';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { commands } from 'vitest/browser';
+import { waitFor } from './wait.js';
 import { SwitchyardWebProvider, type SwitchyardWebProviderOptions } from '../src/index.js';
 
 declare module 'vitest/browser' {
@@ -28,16 +29,6 @@ const doc = (checkout: 'on' | 'off', banner = 'hello') => ({
     'server-secret': { state: 'ENABLED', variants: { on: true }, defaultVariant: 'on' },
   },
 });
-
-async function waitFor<T>(probe: () => T, what: string, timeoutMs = 8000): Promise<NonNullable<T>> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const value = probe();
-    if (value) return value as NonNullable<T>;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
 
 let url = '';
 let domains = 0;
