@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { detectFormat, FORMATS, formatTranslator, type FlagFormat } from '@switchyard/appconfig';
-import { extensionOperators, parseFlags, readJson, type FlagValueType, type LoadOptions, type ParseResult } from '@switchyard/core';
+import { extensionOperators, parseFlags, type FlagValueType, type LoadOptions, type ParseResult, type Translator } from '@switchyard/core';
 
 /** A problem with how the command was called or with its inputs: exit code 2. */
 export class UsageError extends Error {}
@@ -43,10 +43,15 @@ export function parseFormat(value: string | undefined): FlagFormat | 'auto' {
 export async function loadFlagFile(path: string, options: LoadOptions & FormatOptions = {}): Promise<ParseResult & { format: FlagFormat }> {
   const text = await readText(path);
   const requested = parseFormat(options.format);
-  const json = readJson(text);
-  const format = requested !== 'auto' ? requested : (json.ok && detectFormat(json.value)) || 'flagd';
-  const translate = formatTranslator(format, { rolloutAttribute: options.rolloutAttribute });
-  return { ...parseFlags(text, { operators: extensionOperators, ...options, translate }), format };
+  const surface = { rolloutAttribute: options.rolloutAttribute };
+  let format: FlagFormat = requested === 'auto' ? 'flagd' : requested;
+  // Detected on the JSON the core parses anyway, so the file is read once.
+  const translate: Translator = (json) => {
+    if (requested === 'auto') format = detectFormat(json) ?? 'flagd';
+    return formatTranslator(format, surface)(json);
+  };
+  const result = parseFlags(text, { operators: extensionOperators, ...options, translate });
+  return { ...result, format };
 }
 
 export function parseType(value: unknown): FlagValueType | undefined {
