@@ -1,9 +1,9 @@
 import { createServer, type IncomingMessage, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { extensionOperators, SnapshotStore } from '@switchyard/core';
 import { afterEach, describe, expect, it } from 'vitest';
 import { waitFor } from '../../server/test/helpers.js';
 import { AgentSource, type AgentSourceOptions } from '../src/index.js';
+import { closeServer, listenOnLoopback } from './loopback.js';
 
 /**
  * A local server speaking the AppConfig Agent protocol: the configuration path, `?flag=` selection,
@@ -48,14 +48,12 @@ class AgentServer {
       res.writeHead(200, { 'Content-Type': 'application/json' });
       res.end(JSON.stringify(out));
     });
-    await new Promise<void>((resolve) => this.server.listen(0, '127.0.0.1', resolve));
-    this.url = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+    this.url = await listenOnLoopback(this.server);
     return this;
   }
 
-  async stop(): Promise<void> {
-    this.server.closeAllConnections();
-    await new Promise((resolve) => this.server.close(resolve));
+  stop(): Promise<void> {
+    return closeServer(this.server);
   }
 }
 

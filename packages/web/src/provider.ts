@@ -56,9 +56,9 @@ export class SwitchyardWebProvider implements Provider {
   async initialize(context?: EvaluationContext): Promise<void> {
     this.context = context ?? {};
     const { store } = this.engine;
-    for (const cached of [this.options.bootstrap, load(this.storage)]) {
-      if (cached !== undefined && !store.snapshot && store.apply(cached).outcome !== 'rejected') this.cached = store.snapshot;
-    }
+    // A server-rendered document first; storage is read only when there is none (or it was invalid).
+    const restore = (cached: string | object | undefined) => cached !== undefined && store.apply(cached).outcome !== 'rejected';
+    if (restore(this.options.bootstrap) || restore(load(this.storage))) this.cached = store.snapshot;
     this.engine.start();
     if (this.options.transport === 'poll') {
       // Hidden pages do not poll; a page shown again is refreshed at once.

@@ -1,7 +1,7 @@
 import { childPath, compileRegex, RegexSyntaxError, type Issue, type JsonValue, type LinearRegex, type MetadataValue } from '@switchyard/core';
 import { RuleSyntaxError } from '../rules/parse.js';
 import { ruleToJsonLogic } from '../rules/to-json-logic.js';
-import { describe, isObject } from './json.js';
+import { checkEnabled, describe, isObject } from './json.js';
 import type { AppConfigFlag, AppConfigVariant } from './to-flagd.js';
 
 /**
@@ -202,10 +202,7 @@ function readValue(
     return undefined;
   }
   if (value._variants === undefined) {
-    if (typeof value.enabled !== 'boolean') {
-      issues.push({ path: at('enabled'), message: value.enabled === undefined ? 'missing required property "enabled"' : 'must be true or false' });
-      return undefined;
-    }
+    if (!checkEnabled(value.enabled, at('enabled'), issues)) return undefined;
     const attributes: Record<string, JsonValue> = {};
     for (const [name, v] of Object.entries(value)) if (name !== 'enabled' && !name.startsWith('_')) attributes[name] = v;
     checkAttributes(attributes, value.enabled, constraints, (name) => at(name), issues);
@@ -237,7 +234,7 @@ function readVariants(
     const { name, enabled, rule, attributeValues } = entry;
     if (typeof name !== 'string' || name === '') issues.push({ path: at(i, 'name'), message: 'must be a non-empty string' });
     else if (names.has(name)) issues.push({ path: at(i, 'name'), message: `variant "${name}" is defined twice` });
-    if (typeof enabled !== 'boolean') issues.push({ path: at(i, 'enabled'), message: enabled === undefined ? 'missing required property "enabled"' : 'must be true or false' });
+    checkEnabled(enabled, at(i, 'enabled'), issues);
     let logic: JsonValue | undefined;
     if (last) {
       if (rule !== undefined && rule !== '') issues.push({ path: at(i, 'rule'), message: 'the last variant is the default and has no rule' });

@@ -1,6 +1,6 @@
 import { childPath, type Issue, type JsonValue } from '@switchyard/core';
 import type { AppConfigFlag } from './to-flagd.js';
-import { isObject } from './json.js';
+import { checkEnabled, isObject } from './json.js';
 
 /**
  * The retrieval format, what GetLatestConfiguration and the agent return:
@@ -15,10 +15,7 @@ export function readRetrieval(json: Record<string, JsonValue>, issues: Issue[]):
       issues.push({ path, message: 'a flag must be an object with "enabled"' });
       continue;
     }
-    if (typeof entry.enabled !== 'boolean') {
-      issues.push({ path: childPath(path, 'enabled'), message: entry.enabled === undefined ? 'missing required property "enabled"' : 'must be true or false' });
-      continue;
-    }
+    if (!checkEnabled(entry.enabled, childPath(path, 'enabled'), issues)) continue;
     const variant = entry._variant;
     if (variant !== undefined && (typeof variant !== 'string' || variant === '')) {
       issues.push({ path: childPath(path, '_variant'), message: 'must be a non-empty string' });
