@@ -59,96 +59,68 @@ export function readDocument(input: string | unknown, limits: Limits = DEFAULT_L
   return json.ok ? checkDocument(json.value, limits) : json;
 }
 
+type Report = (path: string, message: string) => void;
+/** Builds a path under a prefix; called only when there is an error to report (10,000 flags load fast). */
+type At = (...keys: (string | number)[]) => string;
+
+const at: At = (...keys) => keys.reduce<string>(childPath, ROOT);
+const missing = (name: string) => `missing required property "${name}"`;
+
 /** The structural checks of `readDocument`, for a value `readJson` already sanitized. */
 export function checkDocument(doc: unknown, limits: Limits = DEFAULT_LIMITS): DocumentResult {
   const issues: Issue[] = [];
-  if (!isObject(doc)) return fail(ROOT, 'a flag document must be a JSON object');
-
-  if (doc.$schema !== undefined && typeof doc.$schema !== 'string') issues.push({ path: '$schema', message: 'must be a string' });
-  checkMetadata(doc.metadata, () => 'metadata', issues);
-  if (doc.$evaluators !== undefined && !isObject(doc.$evaluators)) {
-    issues.push({ path: '$evaluators', message: 'must be an object of named rules' });
-  }
-
-  if (doc.flags === undefined) {
-    issues.push({ path: ROOT, message: 'missing required property "flags"' });
-  } else if (!isObject(doc.flags)) {
-    issues.push({ path: 'flags', message: 'must be an object of flag key → flag' });
+  const report: Report = (path, message) => void issues.push({ path, message });
+  if (!isObject(doc)) {
+    report(ROOT, 'a flag document must be a JSON object');
   } else {
-    const keys = Object.keys(doc.flags);
-    if (keys.length > limits.maxFlags) {
-      issues.push({ path: 'flags', message: `${keys.length} flags, over the limit of ${limits.maxFlags}` });
-    } else {
-      for (const key of keys) checkFlag(doc.flags[key], key, issues);
+    const { flags, $evaluators, $schema } = doc;
+    if ($schema !== undefined && typeof $schema !== 'string') report('$schema', 'must be a string');
+    checkMetadata(doc.metadata, at, report);
+    if ($evaluators !== undefined && !isObject($evaluators)) report('$evaluators', 'must be an object of named rules');
+    if (flags === undefined) report(ROOT, missing('flags'));
+    else if (!isObject(flags)) report('flags', 'must be an object of flag key → flag');
+    else {
+      const keys = Object.keys(flags);
+      if (keys.length > limits.maxFlags) report('flags', `${keys.length} flags, over the limit of ${limits.maxFlags}`);
+      else for (const key of keys) checkFlag(flags[key], key, report);
     }
   }
   return issues.length > 0 ? { ok: false, issues } : { ok: true, document: doc as unknown as FlagDocument };
 }
 
-function fail(path: string, message: string): DocumentResult {
-  return { ok: false, issues: [{ path, message }] };
-}
-
-/** Joins keys into a path; called only when there is an error to report. */
-const at = (...keys: (string | number)[]) => keys.reduce<string>((p, k) => childPath(p, k), ROOT);
-
-function checkMetadata(metadata: JsonValue | undefined, path: () => string, issues: Issue[]): void {
+function checkMetadata(metadata: JsonValue | undefined, at: At, report: Report): void {
   if (metadata === undefined) return;
-  if (!isObject(metadata)) {
-    issues.push({ path: path(), message: 'must be an object of string, number or boolean values' });
-    return;
-  }
+  if (!isObject(metadata)) return report(at('metadata'), 'must be an object of string, number or boolean values');
   for (const [key, value] of Object.entries(metadata)) {
-    const t = typeof value;
-    if (t !== 'string' && t !== 'number' && t !== 'boolean') {
-      issues.push({ path: childPath(path(), key), message: `metadata values must be string, number or boolean, not ${value === null ? 'null' : Array.isArray(value) ? 'an array' : t}` });
-    }
+    const t = value === null ? 'null' : Array.isArray(value) ? 'an array' : typeof value;
+    if (t !== 'string' && t !== 'number' && t !== 'boolean') report(at('metadata', key), `metadata values must be string, number or boolean, not ${t}`);
   }
 }
 
-function checkFlag(flag: JsonValue, key: string, issues: Issue[]): void {
-  const path = (...keys: (string | number)[]) => at('flags', key, ...keys);
-  if (key.length === 0) issues.push({ path: path(), message: 'a flag key must not be empty' });
-  if (!isObject(flag)) {
-    issues.push({ path: path(), message: 'a flag must be an object' });
-    return;
+function checkFlag(flag: JsonValue, key: string, report: Report): void {
+  const path: At = (...keys) => at('flags', key, ...keys);
+  if (key === '') report(path(), 'a flag key must not be empty');
+  if (!isObject(flag)) return report(path(), 'a flag must be an object');
+  const { state, variants, defaultVariant } = flag;
+  if (state !== 'ENABLED' && state !== 'DISABLED') {
+    report(path('state'), state === undefined ? missing('state') : `must be "ENABLED" or "DISABLED", not ${JSON.stringify(state)}`);
   }
-  if (flag.state !== 'ENABLED' && flag.state !== 'DISABLED') {
-    issues.push({
-      path: path('state'),
-      message: flag.state === undefined ? 'missing required property "state"' : `must be "ENABLED" or "DISABLED", not ${JSON.stringify(flag.state)}`,
-    });
+  const names = isObject(variants) ? Object.keys(variants) : [];
+  if (variants === undefined) report(path(), missing('variants'));
+  else if (!isObject(variants)) report(path('variants'), 'must be an object of variant name → value');
+  else if (names.length === 0) report(path('variants'), 'must define at least one variant');
+  let flagType: FlagValueType | undefined;
+  for (const name of names) {
+    const type = valueTypeOf((variants as JsonObject)[name]);
+    if (name === '') report(path('variants', name), 'a variant name must not be empty');
+    if (type === undefined) report(path('variants', name), 'a variant value must be a boolean, string, number or object');
+    else if (type !== (flagType ??= type)) report(path('variants', name), `variants must all have one type: this one is ${type}, earlier ones are ${flagType}`);
   }
-
-  const variants = flag.variants;
-  if (variants === undefined) {
-    issues.push({ path: path(), message: 'missing required property "variants"' });
-  } else if (!isObject(variants)) {
-    issues.push({ path: path('variants'), message: 'must be an object of variant name → value' });
-  } else {
-    const names = Object.keys(variants);
-    if (names.length === 0) issues.push({ path: path('variants'), message: 'must define at least one variant' });
-    let flagType: FlagValueType | undefined;
-    for (const name of names) {
-      if (name.length === 0) issues.push({ path: path('variants', name), message: 'a variant name must not be empty' });
-      const type = valueTypeOf(variants[name]);
-      if (type === undefined) {
-        issues.push({ path: path('variants', name), message: 'a variant value must be a boolean, string, number or object' });
-      } else if (flagType === undefined) {
-        flagType = type;
-      } else if (type !== flagType) {
-        issues.push({ path: path('variants', name), message: `variants must all have one type: this one is ${type}, earlier ones are ${flagType}` });
-      }
-    }
-  }
-
-  const defaultVariant = flag.defaultVariant;
   if (defaultVariant !== undefined && defaultVariant !== null) {
-    if (typeof defaultVariant !== 'string') {
-      issues.push({ path: path('defaultVariant'), message: 'must be a variant name (string) or null' });
-    } else if (defaultVariant !== '' && isObject(variants) && !Object.hasOwn(variants, defaultVariant)) {
-      issues.push({ path: path('defaultVariant'), message: `names no variant: "${defaultVariant}" (variants: ${Object.keys(variants).join(', ')})` });
+    if (typeof defaultVariant !== 'string') report(path('defaultVariant'), 'must be a variant name (string) or null');
+    else if (defaultVariant !== '' && isObject(variants) && !Object.hasOwn(variants, defaultVariant)) {
+      report(path('defaultVariant'), `names no variant: "${defaultVariant}" (variants: ${names.join(', ')})`);
     }
   }
-  checkMetadata(flag.metadata, () => path('metadata'), issues);
+  checkMetadata(flag.metadata, path, report);
 }

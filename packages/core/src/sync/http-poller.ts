@@ -10,8 +10,6 @@ export interface HttpPollerOptions {
   /** Per-request timeout; default 10,000 ms. */
   readonly timeoutMs?: number;
   readonly backoff?: BackoffOptions;
-  /** Web-standard fetch (default: the global one). */
-  readonly fetch?: typeof fetch;
 }
 
 /**
@@ -20,7 +18,7 @@ export interface HttpPollerOptions {
  */
 export class HttpPoller implements SyncSource {
   readonly description: string;
-  private etag?: string;
+  private etag?: string | null;
   private timer?: ReturnType<typeof setTimeout>;
   private failures = 0;
   private running = false;
@@ -42,45 +40,39 @@ export class HttpPoller implements SyncSource {
     this.inflight?.abort();
   }
 
-  /** Polls once now (e.g. when a page becomes visible again). */
-  refresh(sink: SyncSink): void {
-    clearTimeout(this.timer);
-    void this.poll(sink);
-  }
-
   private async poll(sink: SyncSink): Promise<void> {
-    if (!this.running) return;
-    const controller = new AbortController();
-    this.inflight = controller;
-    const timeout = setTimeout(() => controller.abort(), this.options.timeoutMs ?? 10_000);
+    const { url, timeoutMs = 10_000, backoff } = this.options;
+    const controller = (this.inflight = new AbortController());
+    const timeout = setTimeout(() => controller.abort(), timeoutMs);
     let delay = this.options.intervalMs ?? 5000;
+    let problem: string | undefined;
     try {
       const headers: Record<string, string> = { Accept: 'application/json', ...this.options.headers };
       if (this.etag) headers['If-None-Match'] = this.etag;
-      const res = await (this.options.fetch ?? fetch)(this.options.url, { headers, signal: controller.signal });
-      if (res.status === 304) {
+      const res = await fetch(url, { headers, signal: controller.signal });
+      if (res.ok || res.status === 304) {
         this.failures = 0;
-        sink.reachable();
-      } else if (res.ok) {
-        const text = await res.text();
-        this.failures = 0;
-        this.etag = res.headers.get('etag') ?? undefined;
-        sink.payload(text);
+        if (res.status === 304) sink.reachable();
+        else {
+          const text = await res.text();
+          this.etag = res.headers.get('etag');
+          sink.payload(text);
+        }
       } else {
         const detail = (await res.text().catch(() => '')).slice(0, 200).trim();
-        const backoff = backoffDelay(this.failures++, this.options.backoff);
         const wait = res.status === 429 || res.status === 503 ? retryAfterMs(res.headers.get('retry-after')) : undefined;
-        delay = Math.max(backoff, wait ?? 0);
-        sink.unreachable(new Error(`${this.options.url} answered ${res.status}${detail ? `: ${detail}` : ''}${wait !== undefined ? ` (Retry-After ${Math.round(wait)} ms)` : ''}`));
+        delay = Math.max(backoffDelay(this.failures++, backoff), wait ?? 0);
+        problem = `${url} answered ${res.status}${detail && `: ${detail}`}${wait === undefined ? '' : ` (Retry-After ${Math.round(wait)} ms)`}`;
       }
     } catch (e) {
       if (!this.running) return;
-      delay = backoffDelay(this.failures++, this.options.backoff);
-      const reason = controller.signal.aborted ? `timed out after ${this.options.timeoutMs ?? 10_000} ms` : ((e as Error).cause as Error)?.message ?? (e as Error).message;
-      sink.unreachable(new Error(`cannot reach ${this.options.url}: ${reason}`));
+      delay = backoffDelay(this.failures++, backoff);
+      const reason = controller.signal.aborted ? `timed out after ${timeoutMs} ms` : ((e as Error).cause as Error)?.message ?? (e as Error).message;
+      problem = `cannot reach ${url}: ${reason}`;
     } finally {
       clearTimeout(timeout);
     }
+    if (problem) sink.unreachable(new Error(problem));
     if (this.running) this.timer = setTimeout(() => void this.poll(sink), delay);
   }
 }

@@ -33,8 +33,8 @@ export class SseStream implements SyncSource {
   readonly description: string;
   private source?: EventSourceLike;
   private poller?: HttpPoller;
-  private fallbackTimer?: ReturnType<typeof setTimeout>;
-  private retryTimer?: ReturnType<typeof setTimeout>;
+  /** Either the wait before polling starts (stream down) or before streaming is tried again (refused). */
+  private timer?: ReturnType<typeof setTimeout>;
   private running = false;
 
   constructor(private readonly options: SseStreamOptions) {
@@ -49,64 +49,51 @@ export class SseStream implements SyncSource {
   stop(): void {
     this.running = false;
     this.source?.close();
-    this.source = undefined;
-    this.stopFallback();
-    clearTimeout(this.retryTimer);
-  }
-
-  /** True while the poller is standing in for the stream. */
-  get polling(): boolean {
-    return this.poller !== undefined;
+    this.fallback();
   }
 
   private connect(sink: SyncSink): void {
     if (!this.running) return;
-    const source = this.options.createEventSource(this.options.url);
-    this.source = source;
+    const { url, fallbackAfterMs = 5000, retryStreamMs = 30_000 } = this.options;
+    const source = (this.source = this.options.createEventSource(url));
     const onDocument = (event: { data?: unknown }) => {
+      let document: unknown = String(event.data);
       try {
-        const message = JSON.parse(String(event.data)) as { document?: unknown };
-        sink.payload(message.document);
-      } catch (e) {
-        sink.payload(String(event.data)); // let validation report it with a path
+        document = (JSON.parse(document as string) as { document?: unknown }).document;
+      } catch {
+        // not JSON: validation reports it with a path
       }
+      sink.payload(document);
     };
     source.addEventListener('open', () => {
-      clearTimeout(this.fallbackTimer);
-      this.fallbackTimer = undefined;
-      this.stopFallback();
+      this.fallback();
       sink.reachable();
     });
     source.addEventListener('snapshot', onDocument);
     source.addEventListener('change', onDocument);
     source.addEventListener('error', (event) => {
       if (!this.running || source !== this.source) return;
-      const detail = event.code ? `HTTP ${event.code}` : (event.message ?? 'connection lost');
-      sink.unreachable(new Error(`stream ${this.options.url}: ${detail}`));
+      sink.unreachable(new Error(`stream ${url}: ${event.code ? `HTTP ${event.code}` : (event.message ?? 'connection lost')}`));
       if (source.readyState === CLOSED) {
         // Refused (e.g. 401, 404, 503): poll now, try streaming again later.
         source.close();
-        this.startFallback(sink);
-        this.retryTimer = setTimeout(() => this.connect(sink), this.options.retryStreamMs ?? 30_000);
-      } else if (this.fallbackTimer === undefined && !this.poller) {
-        this.fallbackTimer = setTimeout(() => {
-          this.fallbackTimer = undefined;
-          this.startFallback(sink);
-        }, this.options.fallbackAfterMs ?? 5000);
+        this.fallback(sink);
+        this.timer = setTimeout(() => this.connect(sink), retryStreamMs);
+      } else if (this.timer === undefined && !this.poller) {
+        this.timer = setTimeout(() => this.fallback(sink), fallbackAfterMs);
       }
     });
   }
 
-  private startFallback(sink: SyncSink): void {
-    if (!this.running || this.poller || !this.options.fallback) return;
-    this.poller = new HttpPoller(this.options.fallback);
-    this.poller.start(sink);
-  }
-
-  private stopFallback(): void {
-    clearTimeout(this.fallbackTimer);
-    this.fallbackTimer = undefined;
-    this.poller?.stop();
-    this.poller = undefined;
+  /** With a sink: polling stands in for the stream. Without: the stream is back (or stopped), polling ends. */
+  private fallback(sink?: SyncSink): void {
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    if (!sink) {
+      this.poller?.stop();
+      this.poller = undefined;
+    } else if (this.running && !this.poller && this.options.fallback) {
+      (this.poller = new HttpPoller(this.options.fallback)).start(sink);
+    }
   }
 }

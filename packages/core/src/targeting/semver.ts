@@ -7,58 +7,29 @@ export interface SemVer {
 }
 
 const MAX_LENGTH = 256;
-const NUMERIC = /^(0|[1-9]\d*)$/;
-const IDENTIFIER = /^[0-9A-Za-z-]+$/;
-const PARTIAL = /^\d+(\.\d+)?$/;
-
-function numeric(part: string): number | null {
-  if (!NUMERIC.test(part)) return null;
-  const n = Number(part);
-  return Number.isSafeInteger(n) ? n : null;
-}
+// Dot-separated identifiers: the separator is outside the repeated class, so matching is linear.
+const FULL = /^v?(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(?:-([\da-z-]+(?:\.[\da-z-]+)*))?(?:\+[\da-z-]+(?:\.[\da-z-]+)*)?$/i;
+const PARTIAL = /^v?(\d+)(?:\.(\d+))?$/i;
 
 /**
  * Parses like flagd: an optional leading `v`/`V`, then strict SemVer 2.0; partial versions `1` and
- * `1.2` are read as `1.0.0` and `1.2.0`; anything else is null. Written without backtracking regexes.
+ * `1.2` are read as `1.0.0` and `1.2.0`; anything else (or a number past 2^53) is null.
  */
 export function parseSemVer(raw: unknown): SemVer | null {
-  let text = String(raw).trim();
+  const text = String(raw).trim();
   if (text.length > MAX_LENGTH) return null;
-  if (text[0] === 'v' || text[0] === 'V') text = text.slice(1);
-
-  if (PARTIAL.test(text)) {
-    const [major, minor = '0'] = text.split('.');
-    const ma = Number(major);
-    const mi = Number(minor);
-    return Number.isSafeInteger(ma) && Number.isSafeInteger(mi) ? { major: ma, minor: mi, patch: 0, prerelease: [] } : null;
-  }
-
-  const plus = text.indexOf('+');
-  if (plus !== -1) {
-    const build = text.slice(plus + 1).split('.');
-    if (!build.every((id) => IDENTIFIER.test(id))) return null;
-    text = text.slice(0, plus);
-  }
-  const dash = text.indexOf('-');
-  const core = (dash === -1 ? text : text.slice(0, dash)).split('.');
-  if (core.length !== 3) return null;
-  const [major, minor, patch] = core.map(numeric);
-  if (major === null || minor === null || patch === null) return null;
-
+  const partial = PARTIAL.exec(text);
+  const m = partial ?? FULL.exec(text);
+  if (!m) return null;
+  const [major, minor, patch] = [m[1], m[2], partial ? 0 : m[3]].map((n) => Number(n ?? 0));
   const prerelease: (string | number)[] = [];
-  if (dash !== -1) {
-    for (const id of text.slice(dash + 1).split('.')) {
-      if (!IDENTIFIER.test(id)) return null;
-      if (/^\d+$/.test(id)) {
-        const n = numeric(id);
-        if (n === null) return null; // leading zero or too large
-        prerelease.push(n);
-      } else {
-        prerelease.push(id);
-      }
-    }
+  for (const id of m[4]?.split('.') ?? []) {
+    if (!/^\d+$/.test(id)) prerelease.push(id);
+    else if (id.length > 1 && id[0] === '0') return null; // numeric identifiers have no leading zeros
+    else prerelease.push(Number(id));
   }
-  return { major, minor, patch, prerelease };
+  const numbers = [major, minor, patch, ...prerelease.filter((id) => typeof id === 'number')];
+  return numbers.every(Number.isSafeInteger) ? { major, minor, patch, prerelease } : null;
 }
 
 /** SemVer precedence: -1, 0 or 1. */
