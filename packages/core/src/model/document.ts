@@ -64,6 +64,8 @@ type Report = (path: string, message: string) => void;
 type At = (...keys: (string | number)[]) => string;
 
 const at: At = (...keys) => keys.reduce<string>(childPath, ROOT);
+const OBJECT = 'must be an object';
+const NOT_EMPTY = 'must not be empty';
 const missing = (name: string) => `missing required property "${name}"`;
 
 /** The structural checks of `readDocument`, for a value `readJson` already sanitized. */
@@ -71,14 +73,14 @@ export function checkDocument(doc: unknown, limits: Limits = DEFAULT_LIMITS): Do
   const issues: Issue[] = [];
   const report: Report = (path, message) => void issues.push({ path, message });
   if (!isObject(doc)) {
-    report(ROOT, 'a flag document must be a JSON object');
+    report(ROOT, OBJECT);
   } else {
     const { flags, $evaluators, $schema } = doc;
     if ($schema !== undefined && typeof $schema !== 'string') report('$schema', 'must be a string');
     checkMetadata(doc.metadata, at, report);
-    if ($evaluators !== undefined && !isObject($evaluators)) report('$evaluators', 'must be an object of named rules');
+    if ($evaluators !== undefined && !isObject($evaluators)) report('$evaluators', OBJECT);
     if (flags === undefined) report(ROOT, missing('flags'));
-    else if (!isObject(flags)) report('flags', 'must be an object of flag key → flag');
+    else if (!isObject(flags)) report('flags', OBJECT);
     else {
       const keys = Object.keys(flags);
       if (keys.length > limits.maxFlags) report('flags', `${keys.length} flags, over the limit of ${limits.maxFlags}`);
@@ -90,34 +92,34 @@ export function checkDocument(doc: unknown, limits: Limits = DEFAULT_LIMITS): Do
 
 function checkMetadata(metadata: JsonValue | undefined, at: At, report: Report): void {
   if (metadata === undefined) return;
-  if (!isObject(metadata)) return report(at('metadata'), 'must be an object of string, number or boolean values');
+  if (!isObject(metadata)) return report(at('metadata'), OBJECT);
   for (const [key, value] of Object.entries(metadata)) {
     const t = value === null ? 'null' : Array.isArray(value) ? 'an array' : typeof value;
-    if (t !== 'string' && t !== 'number' && t !== 'boolean') report(at('metadata', key), `metadata values must be string, number or boolean, not ${t}`);
+    if (t !== 'string' && t !== 'number' && t !== 'boolean') report(at('metadata', key), `must be a string, number or boolean, not ${t}`);
   }
 }
 
 function checkFlag(flag: JsonValue, key: string, report: Report): void {
   const path: At = (...keys) => at('flags', key, ...keys);
-  if (key === '') report(path(), 'a flag key must not be empty');
-  if (!isObject(flag)) return report(path(), 'a flag must be an object');
+  if (key === '') report(path(), NOT_EMPTY);
+  if (!isObject(flag)) return report(path(), OBJECT);
   const { state, variants, defaultVariant } = flag;
   if (state !== 'ENABLED' && state !== 'DISABLED') {
     report(path('state'), state === undefined ? missing('state') : `must be "ENABLED" or "DISABLED", not ${JSON.stringify(state)}`);
   }
   const names = isObject(variants) ? Object.keys(variants) : [];
   if (variants === undefined) report(path(), missing('variants'));
-  else if (!isObject(variants)) report(path('variants'), 'must be an object of variant name → value');
-  else if (names.length === 0) report(path('variants'), 'must define at least one variant');
+  else if (!isObject(variants)) report(path('variants'), OBJECT);
+  else if (names.length === 0) report(path('variants'), NOT_EMPTY);
   let flagType: FlagValueType | undefined;
   for (const name of names) {
     const type = valueTypeOf((variants as JsonObject)[name]);
-    if (name === '') report(path('variants', name), 'a variant name must not be empty');
-    if (type === undefined) report(path('variants', name), 'a variant value must be a boolean, string, number or object');
-    else if (type !== (flagType ??= type)) report(path('variants', name), `variants must all have one type: this one is ${type}, earlier ones are ${flagType}`);
+    if (name === '') report(path('variants', name), NOT_EMPTY);
+    if (type === undefined) report(path('variants', name), 'must be a boolean, string, number or object');
+    else if (type !== (flagType ??= type)) report(path('variants', name), `is a ${type}; the variants before it are ${flagType}s`);
   }
   if (defaultVariant !== undefined && defaultVariant !== null) {
-    if (typeof defaultVariant !== 'string') report(path('defaultVariant'), 'must be a variant name (string) or null');
+    if (typeof defaultVariant !== 'string') report(path('defaultVariant'), 'must be a string or null');
     else if (defaultVariant !== '' && isObject(variants) && !Object.hasOwn(variants, defaultVariant)) {
       report(path('defaultVariant'), `names no variant: "${defaultVariant}" (variants: ${names.join(', ')})`);
     }
