@@ -162,7 +162,7 @@ describe('hosted format validation: every problem, with its path', () => {
 
   it('rejects a retrieval entry without enabled, and unknown shapes', () => {
     expect(rejection({ a: { enabled: true }, b: { enabled: 'no' } })).toEqual(['b.enabled: must be true or false']);
-    expect(rejection([1, 2])).toEqual(['$: a flag document must be a JSON object']); // not AppConfig: flagd's own checks speak
+    expect(rejection([1, 2])).toEqual(['$: must be an object']); // not AppConfig: flagd's own checks speak
     expect(rejection({ a: { state: 'ENABLED' } })).toEqual(['$: missing required property "flags"']);
   });
 });

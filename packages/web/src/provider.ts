@@ -1,5 +1,5 @@
 import { OpenFeatureEventEmitter, ProviderEvents, type EvaluationContext, type JsonValue, type Provider, type ResolutionDetails } from '@openfeature/web-sdk';
-import { HttpPoller, SseStream, SyncEngine, type FlagValueType, type LoadOptions, type Snapshot, type SyncSource } from '@switchyard/core';
+import { formatIssue, HttpPoller, SseStream, SyncEngine, type FlagValueType, type LoadOptions, type Snapshot, type SyncSource } from '@switchyard/core';
 import { authHeaders, endpoint, storageKey, type WebProviderOptions } from './options.js';
 import { load, save } from './storage.js';
 import { onVisibility } from './visibility.js';
@@ -24,7 +24,6 @@ export class SwitchyardWebProvider implements Provider {
   private readonly storage?: string;
   /** The snapshot restored from bootstrap or storage: results from it are CACHED. */
   private cached?: Snapshot;
-  private context: EvaluationContext = {};
   /** True once the SDK has (or could have) shown values: from then on every change is an event. */
   private live = false;
   private unwatch?: () => void;
@@ -38,7 +37,7 @@ export class SwitchyardWebProvider implements Provider {
           save(this.storage, JSON.stringify(snapshot.document));
           if (this.live) this.events.emit(ProviderEvents.ConfigurationChanged, { flagsChanged: [...changed] });
         },
-        rejected: (issues) => this.events.emit(ProviderEvents.Error, { message: `rejected flag definitions: ${issues.map((i) => `${i.path}: ${i.message}`).join('; ')}` }),
+        rejected: (issues) => this.events.emit(ProviderEvents.Error, { message: `rejected flag definitions: ${issues.map(formatIssue).join('; ')}` }),
         stale: (error) => this.events.emit(ProviderEvents.Stale, { message: error.message }),
         recovered: () => this.events.emit(ProviderEvents.Ready),
       },
@@ -53,8 +52,7 @@ export class SwitchyardWebProvider implements Provider {
     return new SseStream({ url: endpoint(this.options, '/v1/stream', true), createEventSource: (url) => new EventSource(url), fallback: poll });
   }
 
-  async initialize(context?: EvaluationContext): Promise<void> {
-    this.context = context ?? {};
+  async initialize(): Promise<void> {
     const { store } = this.engine;
     // A server-rendered document first; storage is read only when there is none (or it was invalid).
     const restore = (cached: string | object | undefined) => cached !== undefined && store.apply(cached).outcome !== 'rejected';
@@ -77,20 +75,18 @@ export class SwitchyardWebProvider implements Provider {
     this.live = true;
   }
 
-  /** Definitions are local: a new context needs no network, only new evaluations. */
-  onContextChange(_old: EvaluationContext, context: EvaluationContext): void {
-    this.context = context;
-  }
+  // No onContextChange: definitions are local, so a new context needs no work here. The SDK then goes
+  // straight to PROVIDER_CONTEXT_CHANGED and passes the new context to every evaluation.
 
   async onClose(): Promise<void> {
     this.unwatch?.();
     await this.engine.stop();
   }
 
-  private resolve<T>(key: string, type: FlagValueType, fallback: T, context?: EvaluationContext): ResolutionDetails<T> {
+  private resolve<T>(key: string, type: FlagValueType, fallback: T, context: EvaluationContext): ResolutionDetails<T> {
     const snapshot = this.engine.store.snapshot;
     if (!snapshot) return { value: fallback, reason: 'ERROR', errorCode: 'PROVIDER_NOT_READY' as never, flagMetadata: {} };
-    const result = snapshot.resolve(key, type, fallback, context ?? this.context) as ResolutionDetails<T>;
+    const result = snapshot.resolve(key, type, fallback, context) as ResolutionDetails<T>;
     return snapshot === this.cached && !result.errorCode ? { ...result, reason: 'CACHED' } : result;
   }
 

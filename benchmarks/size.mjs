@@ -1,0 +1,42 @@
+// Bundle sizes of Switchyard's browser providers and the peers' browser SDKs, all built the same way
+// (scripts/bundle-size.mjs: esbuild bundle + minify, ESM, browser, OpenFeature SDK external, gzip -9).
+// Writes the `size` section of benchmarks/README.md.
+import { fileURLToPath } from 'node:url';
+import { readFileSync } from 'node:fs';
+import { bundleSize } from '../scripts/bundle-size.mjs';
+import { writeSection } from './report.mjs';
+
+const here = fileURLToPath(new URL('.', import.meta.url));
+// Read from node_modules directly: some packages do not export their package.json.
+const version = (name) => JSON.parse(readFileSync(`${here}node_modules/${name}/package.json`, 'utf8')).version;
+
+// What an application imports to get flags in the browser; `evaluates` says where rules run.
+const ENTRIES = [
+  { name: '@switchyard/web', label: 'SwitchyardWebProvider', contents: "export { SwitchyardWebProvider } from '@switchyard/web';", evaluates: 'in the browser (flagd rules)', ours: true },
+  { name: '@switchyard/web', label: 'SwitchyardOfrepProvider', contents: "export { SwitchyardOfrepProvider } from '@switchyard/web';", evaluates: 'on the server (OFREP)', ours: true },
+  { name: '@openfeature/flagd-web-provider', label: 'FlagdWebProvider', contents: "export { FlagdWebProvider } from '@openfeature/flagd-web-provider';", evaluates: 'on the server (flagd gRPC-web)' },
+  { name: '@openfeature/ofrep-web-provider', label: 'OFREPWebProvider', contents: "export { OFREPWebProvider } from '@openfeature/ofrep-web-provider';", evaluates: 'on the server (OFREP)' },
+  { name: '@growthbook/growthbook', label: 'GrowthBook', contents: "export { GrowthBook } from '@growthbook/growthbook';", evaluates: 'in the browser' },
+  { name: 'launchdarkly-js-client-sdk', label: 'initialize (v3)', contents: "export { initialize } from 'launchdarkly-js-client-sdk';", evaluates: 'on the server' },
+  { name: '@launchdarkly/js-client-sdk', label: 'createClient (v4)', contents: "export { createClient } from '@launchdarkly/js-client-sdk';", evaluates: 'on the server' },
+  { name: 'unleash-proxy-client', label: 'UnleashClient', contents: "export { UnleashClient } from 'unleash-proxy-client';", evaluates: 'on the server (proxy/edge)' },
+  { name: 'flagsmith', label: 'default export', contents: "export { default } from 'flagsmith';", evaluates: 'on the server' },
+  { name: '@openfeature/web-sdk', label: 'OpenFeature (for reference; external above)', contents: "export { OpenFeature } from '@openfeature/web-sdk';", evaluates: '—', external: [] },
+];
+
+const rows = [];
+for (const entry of ENTRIES) {
+  const size = await bundleSize({ contents: entry.contents, resolveDir: here, ...(entry.external ? { external: entry.external } : {}) });
+  rows.push({ ...entry, version: version(entry.name), ...size });
+  console.log(`${entry.name} ${entry.label}: ${size.minified} B min, ${size.gzip} B gzip`);
+}
+
+const kb = (b) => (b / 1024).toFixed(1);
+const markdown = [
+  `Measured ${new Date().toISOString().slice(0, 10)} with esbuild (bundle, minify, ESM, platform browser), \`@openfeature/web-sdk\`/\`@openfeature/core\` external, gzip -9.`,
+  '',
+  '| package | import | evaluates | min | min + gzip |',
+  '|---|---|---|---:|---:|',
+  ...rows.map((r) => `| ${r.ours ? `**${r.name}**` : `${r.name} ${r.version}`} | ${r.label} | ${r.evaluates} | ${kb(r.minified)} KB | ${r.ours ? `**${kb(r.gzip)} KB**` : `${kb(r.gzip)} KB`} (${r.gzip} B) |`),
+].join('\n');
+await writeSection('size', markdown, rows.map(({ name, label, version, minified, gzip }) => ({ name, label, version, minified, gzip })));

@@ -1,0 +1,24 @@
+// Bundle size as a frontend build sees it: esbuild bundles the entry for the browser (or `neutral`
+// for edge workers), minified ESM, with the OpenFeature SDK external (the app ships it anyway), then
+// gzip -9. The test suite enforces budgets with it and benchmarks/size.mjs measures the peers with it.
+import { build } from 'esbuild';
+import { gzipSync } from 'node:zlib';
+
+export const OPENFEATURE_SDK = ['@openfeature/web-sdk', '@openfeature/server-sdk', '@openfeature/core'];
+
+/** `contents` is an ES module (e.g. `export { X } from 'pkg'`) resolved from `resolveDir`. */
+export async function bundleSize({ contents, resolveDir, platform = 'browser', external = OPENFEATURE_SDK }) {
+  const result = await build({
+    stdin: { contents, resolveDir, loader: 'js' },
+    bundle: true,
+    minify: true,
+    format: 'esm',
+    platform,
+    external,
+    write: false,
+    logLevel: 'silent',
+    define: { 'process.env.NODE_ENV': '"production"' },
+  });
+  const code = result.outputFiles[0].contents;
+  return { minified: code.length, gzip: gzipSync(code, { level: 9 }).length };
+}
