@@ -8,3 +8,4 @@ node --expose-gc core.bench.mjs
 node provider.bench.mjs
 node server.bench.mjs
 node killswitch.bench.mjs
+node size.mjs
