@@ -7,7 +7,7 @@ import type { SnapshotStore } from './store.js';
  * costs microseconds, this costs nanoseconds. Before the first snapshot it answers PROVIDER_NOT_READY.
  */
 export class LiveEvaluator extends TypedResolver {
-  constructor(private readonly store: SnapshotStore) {
+  constructor(protected readonly store: SnapshotStore) {
     super();
   }
 

@@ -1,0 +1,33 @@
+/**
+ * The last good document in the platform's Cache API, keyed by the flags URL: isolates come and go
+ * (a cold one would otherwise start from the bundled fallback); the colo's cache outlives them.
+ */
+interface Cached {
+  readonly text: string;
+  readonly etag: string | null;
+  /** When the document was fetched from the server (ms since the epoch). */
+  readonly fetchedAt: number;
+}
+
+const FETCHED_AT = 'x-switchyard-fetched-at';
+
+export async function openCache(option: boolean | Cache | undefined): Promise<Cache | undefined> {
+  if (option === false) return undefined;
+  if (option && option !== true) return option;
+  const storage = (globalThis as { caches?: CacheStorage & { default?: Cache } }).caches;
+  if (!storage) return undefined;
+  return storage.default ?? storage.open('switchyard');
+}
+
+export async function readCached(cache: Cache, key: string): Promise<Cached | undefined> {
+  const response = await cache.match(key);
+  if (!response) return undefined;
+  return { text: await response.text(), etag: response.headers.get('etag'), fetchedAt: Number(response.headers.get(FETCHED_AT)) || 0 };
+}
+
+/** What is stored: the document, its ETag, and when it was fetched (a week's max-age keeps it cached). */
+export function cachedResponse(text: string, etag: string | null, fetchedAt: number): Response {
+  const headers: Record<string, string> = { 'content-type': 'application/json', 'cache-control': 'max-age=604800', [FETCHED_AT]: String(fetchedAt) };
+  if (etag) headers.etag = etag;
+  return new Response(text, { headers });
+}

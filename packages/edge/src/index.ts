@@ -1,0 +1,2 @@
+export { EdgeFlags } from './flags.js';
+export type { EdgeFlagsOptions, WaitUntil } from './options.js';

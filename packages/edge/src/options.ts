@@ -1,0 +1,33 @@
+import type { LoadOptions } from '@switchyard/core';
+
+export interface EdgeFlagsOptions {
+  /** The Switchyard server's base URL; the worker fetches `GET {url}/v1/flags` with `If-None-Match`. */
+  readonly url: string;
+  /** A server or client key, sent as `Authorization: Bearer`. */
+  readonly key?: string;
+  /** The environment, for servers without keys that serve several (`?env=`). */
+  readonly env?: string;
+  /** How long a snapshot is served before the next request revalidates it; default 5,000 ms. */
+  readonly ttlMs?: number;
+  /** A flag document bundled with the worker: the first request never waits on the network. */
+  readonly fallback?: string | object;
+  /**
+   * Keep the last good document in the platform cache (Cloudflare's `caches.default`, or any Cache API
+   * `Cache`), so a cold isolate starts from it rather than from the bundled fallback. Default: on where
+   * the runtime has `caches`.
+   */
+  readonly cache?: boolean | Cache;
+  /** Per-request timeout for revalidation; default 2,000 ms. */
+  readonly timeoutMs?: number;
+  /** Operators beyond flagd's, e.g. `extensionOperators` for flags translated from AWS AppConfig. */
+  readonly operators?: LoadOptions['operators'];
+  /** Called with the exact changed flag keys after a new document was applied. */
+  readonly onChange?: (flagsChanged: readonly string[]) => void;
+  /** Called when revalidation failed or a document was rejected; the last good snapshot keeps serving. */
+  readonly onError?: (error: Error) => void;
+}
+
+/** What workers hand over so revalidation can outlive the response (`ctx`, `event`, Vercel's context). */
+export interface WaitUntil {
+  waitUntil(promise: Promise<unknown>): void;
+}
