@@ -14,6 +14,7 @@ const version = (name) => JSON.parse(readFileSync(`${here}node_modules/${name}/p
 const ENTRIES = [
   { name: '@switchyard/web', label: 'SwitchyardWebProvider', contents: "export { SwitchyardWebProvider } from '@switchyard/web';", evaluates: 'in the browser (flagd rules)', ours: true },
   { name: '@switchyard/web', label: 'SwitchyardOfrepProvider', contents: "export { SwitchyardOfrepProvider } from '@switchyard/web';", evaluates: 'on the server (OFREP)', ours: true },
+  { name: '@switchyard/edge', label: 'EdgeFlags (platform neutral)', contents: "export { EdgeFlags } from '@switchyard/edge';", evaluates: 'in the worker (flagd rules)', ours: true, platform: 'neutral', external: [] },
   { name: '@openfeature/flagd-web-provider', label: 'FlagdWebProvider', contents: "export { FlagdWebProvider } from '@openfeature/flagd-web-provider';", evaluates: 'on the server (flagd gRPC-web)' },
   { name: '@openfeature/ofrep-web-provider', label: 'OFREPWebProvider', contents: "export { OFREPWebProvider } from '@openfeature/ofrep-web-provider';", evaluates: 'on the server (OFREP)' },
   { name: '@growthbook/growthbook', label: 'GrowthBook', contents: "export { GrowthBook } from '@growthbook/growthbook';", evaluates: 'in the browser' },
@@ -26,7 +27,7 @@ const ENTRIES = [
 
 const rows = [];
 for (const entry of ENTRIES) {
-  const size = await bundleSize({ contents: entry.contents, resolveDir: here, ...(entry.external ? { external: entry.external } : {}) });
+  const size = await bundleSize({ contents: entry.contents, resolveDir: here, ...(entry.external ? { external: entry.external } : {}), ...(entry.platform ? { platform: entry.platform } : {}) });
   rows.push({ ...entry, version: version(entry.name), ...size });
   console.log(`${entry.name} ${entry.label}: ${size.minified} B min, ${size.gzip} B gzip`);
 }

@@ -48,11 +48,12 @@ export class EdgeFlags extends LiveEvaluator {
    */
   async refresh(ctx?: WaitUntil): Promise<void> {
     await (this.restored ??= this.restore());
-    if (Date.now() - this.checkedAt < this.ttl) return this.inflight;
-    this.checkedAt = Date.now();
-    const work = (this.inflight ??= this.revalidate().finally(() => (this.inflight = undefined)));
-    if (!this.store.snapshot) return work;
-    ctx?.waitUntil(work);
+    if (Date.now() - this.checkedAt >= this.ttl) {
+      this.checkedAt = Date.now();
+      this.inflight ??= this.revalidate().finally(() => (this.inflight = undefined));
+      if (this.store.snapshot) ctx?.waitUntil(this.inflight);
+    }
+    if (!this.store.snapshot) await this.inflight;
   }
 
   private get ttl(): number {

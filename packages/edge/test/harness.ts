@@ -61,7 +61,7 @@ export async function startOrigin(name: string) {
 }
 
 /** Bundles a worker as the platforms' tools do: esbuild, ESM or a classic script, no Node built-ins. */
-export async function bundle(contents: string, options: { format: 'esm' | 'iife'; platform?: 'neutral' | 'browser' }): Promise<string> {
+export async function bundle(contents: string, options: { format: 'esm' | 'iife'; platform?: 'neutral' | 'browser'; external?: string[] }): Promise<string> {
   const result = await build({
     stdin: { contents, resolveDir: EXAMPLE, loader: 'ts' },
     bundle: true,
@@ -72,6 +72,7 @@ export async function bundle(contents: string, options: { format: 'esm' | 'iife'
     // The example imports the built package as users do; its other imports resolve from this package's deps.
     plugins: [{ name: 'switchyard-edge', setup: (b) => b.onResolve({ filter: /^@switchyard\/edge(\/provider)?$/ }, (a) => ({ path: `${EDGE_DIST}${a.path.endsWith('/provider') ? 'provider' : 'index'}.js` })) }],
     nodePaths: [EDGE_MODULES],
+    external: options.external,
     write: false,
     logLevel: 'silent',
   });

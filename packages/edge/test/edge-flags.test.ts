@@ -1,0 +1,94 @@
+import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterEach, describe, expect, it } from 'vitest';
+import { EdgeFlags } from '../src/index.js';
+
+// EdgeFlags' request-scoped refresh against a real HTTP server on 127.0.0.1 that counts requests.
+const doc = (on: boolean) => JSON.stringify({ flags: { banner: { state: 'ENABLED', variants: { on: true, off: false }, defaultVariant: on ? 'on' : 'off' } } });
+
+let server: Server | undefined;
+async function backend(answer: (headers: IncomingHttpHeaders) => { status: number; body?: string; etag?: string }) {
+  const seen: IncomingHttpHeaders[] = [];
+  server = createServer((req, res) => {
+    seen.push(req.headers);
+    const { status, body, etag } = answer(req.headers);
+    res.writeHead(status, etag ? { etag } : {});
+    res.end(body);
+  });
+  await new Promise<void>((resolve) => server!.listen(0, '127.0.0.1', resolve));
+  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, seen };
+}
+afterEach(async () => {
+  server?.closeAllConnections();
+  await new Promise((resolve) => (server ? server.close(resolve) : resolve(undefined)));
+  server = undefined;
+});
+
+/** A waitUntil that collects the background work, so the test can await it. */
+function context() {
+  const work: Promise<unknown>[] = [];
+  return { waitUntil: (p: Promise<unknown>) => void work.push(p), settled: () => Promise.all(work) };
+}
+
+describe('EdgeFlags', () => {
+  it('serves the fallback at once and revalidates in the background; one request per TTL, shared by concurrent refreshes', async () => {
+    let body = doc(true);
+    const { url, seen } = await backend(() => ({ status: 200, body, etag: `"${body.length}"` }));
+    const changes: string[][] = [];
+    const flags = new EdgeFlags({ url, key: 'k1', ttlMs: 60_000, fallback: doc(false), cache: false, onChange: (keys) => changes.push([...keys]) });
+    const ctx = context();
+    await Promise.all([flags.refresh(ctx), flags.refresh(ctx), flags.refresh(ctx)]);
+    expect(flags.getBooleanValue('banner', true)).toBe(false); // fallback: the network is not awaited
+    await ctx.settled();
+    expect(flags.getBooleanValue('banner', false)).toBe(true);
+    expect(changes).toEqual([['banner']]);
+    expect(seen).toHaveLength(1);
+    expect(seen[0]).toMatchObject({ authorization: 'Bearer k1', accept: 'application/json' });
+    body = doc(false);
+    await flags.refresh(ctx); // within the TTL: no request
+    await ctx.settled();
+    expect(seen).toHaveLength(1);
+  });
+
+  it('revalidates with If-None-Match; a 304 keeps the snapshot', async () => {
+    const { url, seen } = await backend((h) => (h['if-none-match'] === '"v1"' ? { status: 304 } : { status: 200, body: doc(true), etag: '"v1"' }));
+    const flags = new EdgeFlags({ url, ttlMs: 0, cache: false });
+    const ctx = context();
+    await flags.refresh(ctx); // nothing to serve: awaited
+    await flags.refresh(ctx);
+    await ctx.settled();
+    expect(seen.map((h) => h['if-none-match'])).toEqual([undefined, '"v1"']);
+    expect(flags.resolveBooleanEvaluation('banner', false)).toMatchObject({ value: true, reason: 'STATIC' });
+  });
+
+  it('rejects an invalid document whole and keeps serving the last good one; errors never reach the caller', async () => {
+    let answer: { status: number; body?: string } = { status: 200, body: doc(true) };
+    const { url } = await backend(() => answer);
+    const errors: string[] = [];
+    const flags = new EdgeFlags({ url, ttlMs: 0, cache: false, onError: (e) => errors.push(e.message) });
+    const ctx = context();
+    await flags.refresh(ctx);
+    answer = { status: 200, body: '{"flags": {"banner": {"state": "ON", "variants": {"on": true}}}}' };
+    await flags.refresh(ctx);
+    await ctx.settled();
+    answer = { status: 503, body: 'maintenance' };
+    await flags.refresh(ctx);
+    await ctx.settled();
+    expect(errors).toEqual([
+      `rejected flag definitions from ${url}/v1/flags: flags.banner.state: must be "ENABLED" or "DISABLED", not "ON"`,
+      `${url}/v1/flags answered 503: maintenance`,
+    ]);
+    expect(flags.getBooleanValue('banner', false)).toBe(true);
+  });
+
+  it('without a fallback, answers PROVIDER_NOT_READY until a document arrived', async () => {
+    const flags = new EdgeFlags({ url: 'http://127.0.0.1:9', ttlMs: 0, cache: false, timeoutMs: 500 });
+    await flags.refresh();
+    expect(flags.resolveBooleanEvaluation('banner', false)).toMatchObject({ value: false, reason: 'ERROR', errorCode: 'PROVIDER_NOT_READY' });
+    expect(flags.lastError?.message).toBeTruthy();
+  });
+
+  it('refuses an invalid bundled fallback at construction, with the path', () => {
+    expect(() => new EdgeFlags({ url: 'http://127.0.0.1:9', fallback: { flags: { a: { state: 'ENABLED', variants: {} } } } })).toThrow('invalid fallback flags: flags.a.variants: must not be empty');
+  });
+});
