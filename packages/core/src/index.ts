@@ -35,3 +35,4 @@ export { SyncEngine, type SyncEngineOptions } from './sync/engine.js';
 export { HttpPoller, type HttpPollerOptions } from './sync/http-poller.js';
 export { SseStream, type SseStreamOptions, type EventSourceLike, type EventSourceFactory } from './sync/sse-stream.js';
 export { LiveEvaluator } from './sync/live.js';
+export { serverUrl, bearer, type ServerConnection } from './sync/server-endpoint.js';

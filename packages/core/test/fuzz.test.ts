@@ -1,9 +1,9 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { OPERATORS } from '../src/targeting/operators/index.js';
+import { builtinOperators } from '../src/targeting/operators/index.js';
 import { parseFlags, type EvaluationContext } from '../src/index.js';
 
-const operatorNames = [...OPERATORS.keys()];
+const operatorNames = [...builtinOperators().keys()];
 const leaf = fc.oneof(
   fc.string({ maxLength: 6 }),
   fc.integer({ min: -5, max: 200 }),

@@ -1,4 +1,4 @@
-import { formatIssue, LiveEvaluator, murmur3Utf8, SnapshotStore, type Snapshot } from '@switchyard/core';
+import { bearer, formatIssue, LiveEvaluator, murmur3Utf8, serverUrl, SnapshotStore, type Snapshot } from '@switchyard/core';
 import { cachedResponse, openCache, readCached } from './cache.js';
 import type { EdgeFlagsOptions, WaitUntil } from './options.js';
 
@@ -23,11 +23,8 @@ export class EdgeFlags extends LiveEvaluator {
 
   constructor(private readonly options: EdgeFlagsOptions) {
     super(new SnapshotStore({ operators: options.operators }));
-    const url = new URL(options.url.replace(/\/+$/, '') + '/v1/flags');
-    if (options.env) url.searchParams.set('env', options.env);
-    this.endpoint = url.toString();
-    url.searchParams.set('switchyard-cache', murmur3Utf8(options.key ?? '').toString(36));
-    this.cacheKey = url.toString();
+    this.endpoint = serverUrl(options, '/v1/flags');
+    this.cacheKey = serverUrl(options, '/v1/flags', { 'switchyard-cache': murmur3Utf8(options.key ?? '').toString(36) });
     if (options.fallback !== undefined) {
       const result = this.store.apply(options.fallback);
       // A bundled document is code: a broken one fails the deploy, not a request.
@@ -76,8 +73,7 @@ export class EdgeFlags extends LiveEvaluator {
 
   private async revalidate(): Promise<void> {
     try {
-      const headers: Record<string, string> = { accept: 'application/json' };
-      if (this.options.key) headers.authorization = `Bearer ${this.options.key}`;
+      const headers: Record<string, string> = { accept: 'application/json', ...bearer(this.options) };
       if (this.etag) headers['if-none-match'] = this.etag;
       const response = await fetch(this.endpoint, { headers, signal: AbortSignal.timeout(this.options.timeoutMs ?? 2000) });
       if (response.status === 304) return;

@@ -1,12 +1,7 @@
-import type { LoadOptions } from '@switchyard/core';
+import type { LoadOptions, ServerConnection } from '@switchyard/core';
 
-export interface EdgeFlagsOptions {
-  /** The Switchyard server's base URL; the worker fetches `GET {url}/v1/flags` with `If-None-Match`. */
-  readonly url: string;
-  /** A server or client key, sent as `Authorization: Bearer`. */
-  readonly key?: string;
-  /** The environment, for servers without keys that serve several (`?env=`). */
-  readonly env?: string;
+/** The server (`GET {url}/v1/flags` with `If-None-Match`), and how the worker keeps its flags. */
+export interface EdgeFlagsOptions extends ServerConnection {
   /** How long a snapshot is served before the next request revalidates it; default 5,000 ms. */
   readonly ttlMs?: number;
   /** A flag document bundled with the worker: the first request never waits on the network. */

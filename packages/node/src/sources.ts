@@ -1,10 +1,9 @@
 import { AgentSource, AppConfigDataSource, formatTranslator } from '@switchyard/appconfig';
-import { HttpPoller, SseStream, type SyncSource } from '@switchyard/core';
+import { bearer, HttpPoller, serverUrl, SseStream, type SyncSource } from '@switchyard/core';
 import { EventSource } from 'eventsource';
 import { FileSource } from './file-source.js';
 import type { SourceOptions } from './options.js';
 
-const join = (base: string, path: string) => `${base.replace(/\/+$/, '')}${path}`;
 
 /** Builds the sync source an options object describes. */
 export function createSource(options: SourceOptions): SyncSource {
@@ -21,20 +20,20 @@ export function createSource(options: SourceOptions): SyncSource {
     }
     case 'poll':
       return new HttpPoller({
-        url: join(options.url, '/v1/flags'),
-        headers: options.key ? { Authorization: `Bearer ${options.key}` } : undefined,
+        url: serverUrl(options, '/v1/flags'),
+        headers: bearer(options),
         intervalMs: options.intervalMs,
         timeoutMs: options.timeoutMs,
         backoff: options.backoff,
       });
     case 'sse': {
-      const headers: Record<string, string> = options.key ? { Authorization: `Bearer ${options.key}` } : {};
+      const headers = bearer(options);
       return new SseStream({
-        url: join(options.url, '/v1/stream'),
+        url: serverUrl(options, '/v1/stream'),
         // eventsource v4 takes a fetch, which is how Node sends the key as a header.
         createEventSource: (url) =>
           new EventSource(url, { fetch: (input, init) => fetch(input, { ...init, headers: { ...init?.headers, ...headers } }) }),
-        fallback: { url: join(options.url, '/v1/flags'), headers, intervalMs: options.pollIntervalMs ?? 5000, timeoutMs: options.timeoutMs, backoff: options.backoff },
+        fallback: { url: serverUrl(options, '/v1/flags'), headers, intervalMs: options.pollIntervalMs ?? 5000, timeoutMs: options.timeoutMs, backoff: options.backoff },
         fallbackAfterMs: options.fallbackAfterMs,
       });
     }

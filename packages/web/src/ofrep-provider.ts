@@ -1,5 +1,6 @@
 import { OpenFeatureEventEmitter, ProviderEvents, type EvaluationContext, type JsonValue, type Provider, type ResolutionDetails } from '@openfeature/web-sdk';
-import { authHeaders, endpoint, storageKey, type WebProviderOptions } from './options.js';
+import { bearer, serverUrl } from '@switchyard/core';
+import { storageKey, type WebProviderOptions } from './options.js';
 import { load, save } from './storage.js';
 import { onVisibility } from './visibility.js';
 
@@ -81,9 +82,9 @@ export class SwitchyardOfrepProvider implements Provider {
     if (this.closed) return;
     const context = this.context;
     try {
-      const headers: Record<string, string> = { 'Content-Type': 'application/json', ...authHeaders(this.options) };
+      const headers: Record<string, string> = { 'Content-Type': 'application/json', ...bearer(this.options) };
       if (this.etag) headers['If-None-Match'] = this.etag;
-      const res = await fetch(endpoint(this.options, '/ofrep/v1/evaluate/flags'), { method: 'POST', headers, body: JSON.stringify({ context }) });
+      const res = await fetch(serverUrl(this.options, '/ofrep/v1/evaluate/flags'), { method: 'POST', headers, body: JSON.stringify({ context }) });
       if (res.status !== 304) {
         if (!res.ok) throw new Error(`${res.status} ${await res.text()}`);
         const body = (await res.json()) as { flags: OfrepResult[] };

@@ -1,11 +1,10 @@
-/** What both web providers take: where the Switchyard server is and how to talk to it. */
-export interface WebProviderOptions {
-  /** The Switchyard server's base URL, e.g. `https://flags.example.com`. */
-  readonly url: string;
-  /** A client key: sent as `Authorization: Bearer` on fetch, and as `?key=` on EventSource (which cannot send headers). */
-  readonly key?: string;
-  /** The environment, for servers without keys that serve several (`?env=`). */
-  readonly env?: string;
+import type { ServerConnection } from '@switchyard/core';
+
+/**
+ * What both web providers take: where the Switchyard server is and how to talk to it. The `key` is a
+ * client key, sent as `Authorization: Bearer` on fetch and as `?key=` on EventSource (which cannot send headers).
+ */
+export interface WebProviderOptions extends ServerConnection {
   /** Poll interval (polling transport, and the OFREP provider); default 30,000 ms. Paused while the page is hidden. */
   readonly pollIntervalMs?: number;
   /**
@@ -20,18 +19,6 @@ export interface WebProviderOptions {
   readonly staleAfterMs?: number;
   /** `initialize` fails if no data arrived by then and none was cached; default 10,000 ms. */
   readonly initTimeoutMs?: number;
-}
-
-/** `base + path`, with the environment and (for EventSource) the key as query parameters. */
-export function endpoint(options: WebProviderOptions, path: string, keyInQuery = false): string {
-  const url = new URL(options.url.replace(/\/+$/, '') + path);
-  if (options.env) url.searchParams.set('env', options.env);
-  if (keyInQuery && options.key) url.searchParams.set('key', options.key);
-  return url.toString();
-}
-
-export function authHeaders(options: WebProviderOptions): Record<string, string> {
-  return options.key ? { Authorization: `Bearer ${options.key}` } : {};
 }
 
 export function storageKey(options: WebProviderOptions, kind: string): string | undefined {

@@ -1,6 +1,6 @@
 import { OpenFeatureEventEmitter, ProviderEvents, type EvaluationContext, type JsonValue, type Provider, type ResolutionDetails } from '@openfeature/web-sdk';
-import { formatIssue, HttpPoller, SseStream, SyncEngine, type FlagValueType, type LoadOptions, type Snapshot, type SyncSource } from '@switchyard/core';
-import { authHeaders, endpoint, storageKey, type WebProviderOptions } from './options.js';
+import { bearer, formatIssue, HttpPoller, serverUrl, SseStream, SyncEngine, type FlagValueType, type LoadOptions, type Snapshot, type SyncSource } from '@switchyard/core';
+import { storageKey, type WebProviderOptions } from './options.js';
 import { load, save } from './storage.js';
 import { onVisibility } from './visibility.js';
 
@@ -46,10 +46,10 @@ export class SwitchyardWebProvider implements Provider {
   }
 
   private source(): SyncSource {
-    const headers = authHeaders(this.options);
-    const poll = { url: endpoint(this.options, '/v1/flags'), headers, intervalMs: this.options.pollIntervalMs ?? 30_000 };
+    const headers = bearer(this.options);
+    const poll = { url: serverUrl(this.options, '/v1/flags'), headers, intervalMs: this.options.pollIntervalMs ?? 30_000 };
     if (this.options.transport === 'poll') return new HttpPoller(poll);
-    return new SseStream({ url: endpoint(this.options, '/v1/stream', true), createEventSource: (url) => new EventSource(url), fallback: poll });
+    return new SseStream({ url: serverUrl(this.options, '/v1/stream', { key: this.options.key }), createEventSource: (url) => new EventSource(url), fallback: poll });
   }
 
   async initialize(): Promise<void> {

@@ -8,7 +8,7 @@ export interface Limits {
   readonly maxFlags: number;
 }
 
-export const DEFAULT_LIMITS: Limits = Object.freeze({
+export const DEFAULT_LIMITS: Limits = /* @__PURE__ */ Object.freeze({
   maxDocumentLength: 32 * 1024 * 1024,
   maxDepth: 64,
   maxFlags: 100_000,

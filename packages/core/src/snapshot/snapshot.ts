@@ -4,7 +4,7 @@ import { TypedResolver } from '../evaluation/typed-resolver.js';
 import type { EvaluationContext, FlagMetadata, FlagValue, FlagValueType, ResolutionDetails } from '../model/types.js';
 import type { Flag, Resolution } from './flag.js';
 
-const EMPTY_CONTEXT: EvaluationContext = Object.freeze({});
+const EMPTY_CONTEXT: EvaluationContext = /* @__PURE__ */ Object.freeze({});
 
 /**
  * An immutable, compiled set of flags. Evaluation is synchronous, never throws and does no I/O;

@@ -1,10 +1,10 @@
 import { PathStack } from '../model/path.js';
 import type { EvaluationContext } from '../model/types.js';
 import type { OperatorInput } from './operator.js';
-import { OPERATORS } from './operators/index.js';
+import { builtinOperators } from './operators/index.js';
 import { constant, dynamic, RuleError, type Compiled, type CompileEnv } from './rule.js';
 
-const EMPTY: EvaluationContext = Object.freeze({});
+const EMPTY: EvaluationContext = /* @__PURE__ */ Object.freeze({});
 const REF = '$ref';
 /** Named in the error when a document uses an extension the loader was not given. */
 const EXTENSION_NAMES = ['compare', 'regex_match'];
@@ -37,7 +37,7 @@ class Compiler {
     const op = keys[0];
     const rawArgs = (node as Record<string, unknown>)[op];
     if (op === REF) return this.ref(rawArgs, scope);
-    const operator = OPERATORS.get(op) ?? this.env.operators?.get(op);
+    const operator = builtinOperators().get(op) ?? this.env.operators?.get(op);
     if (!operator) {
       const hint = EXTENSION_NAMES.includes(op) ? ' (a Switchyard extension: load with `operators: extensionOperators`)' : '';
       throw this.error(`unknown operator "${op}"${hint}`);

@@ -6,7 +6,7 @@ function num(v: unknown): number {
   return typeof v === 'number' ? v : parseFloat(v as string);
 }
 
-function variadic(fn: (values: unknown[]) => unknown): Operator {
+/* @__NO_SIDE_EFFECTS__ */ function variadic(fn: (values: unknown[]) => unknown): Operator {
   return {
     pure: true,
     compile(input) {
@@ -16,7 +16,7 @@ function variadic(fn: (values: unknown[]) => unknown): Operator {
   };
 }
 
-function binary(fn: (a: any, b: any) => unknown): Operator {
+/* @__NO_SIDE_EFFECTS__ */ function binary(fn: (a: any, b: any) => unknown): Operator {
   return {
     pure: true,
     compile(input) {

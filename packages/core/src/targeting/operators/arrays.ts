@@ -5,7 +5,7 @@ import { truthy, type Rule } from '../rule.js';
  * Scoped operators: the first argument yields an array, the second is logic run once per element with
  * that element as its data (the caller's context stays reachable for fractional and friends).
  */
-function scoped(fn: (items: unknown[], body: Rule, ctx: Parameters<Rule>[1]) => unknown, notArray: () => unknown): Operator {
+/* @__NO_SIDE_EFFECTS__ */ function scoped(fn: (items: unknown[], body: Rule, ctx: Parameters<Rule>[1]) => unknown, notArray: () => unknown): Operator {
   return {
     pure: false,
     compile(input) {

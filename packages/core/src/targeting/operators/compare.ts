@@ -8,7 +8,7 @@ type Test = (a: any, b: any) => boolean;
  * Binary comparisons with JavaScript semantics, as JSON Logic defines them. The common shape
  * `{"==": [{"var": "plan"}, "pro"]}` gets a closure with the constant inlined, one call fewer.
  */
-function binary(test: Test, withConstant: (a: Rule, value: any) => Rule): Operator {
+/* @__NO_SIDE_EFFECTS__ */ function binary(test: Test, withConstant: (a: Rule, value: any) => Rule): Operator {
   return {
     pure: true,
     compile(input) {
@@ -23,7 +23,7 @@ function binary(test: Test, withConstant: (a: Rule, value: any) => Rule): Operat
 }
 
 /** `<` and `<=` also take three arguments: a between test, exclusive or inclusive. */
-function between(test: Test, withConstant: (a: Rule, value: any) => Rule): Operator {
+/* @__NO_SIDE_EFFECTS__ */ function between(test: Test, withConstant: (a: Rule, value: any) => Rule): Operator {
   const two = binary(test, withConstant);
   return {
     pure: true,

@@ -3,7 +3,7 @@ import type { Operator, OperatorInput } from '../operator.js';
 import { readSeconds, type Clock, type Rule } from '../rule.js';
 
 /** Names a lookup never follows: they lead to prototypes, not data. */
-const BLOCKED = new Set(['__proto__', 'constructor', 'prototype']);
+const BLOCKED = /* @__PURE__ */ new Set(['__proto__', 'constructor', 'prototype']);
 const FLAGD = '$flagd';
 
 /** Walks `segments` from `value`; undefined (or a function, which JSON never holds) yields the default. */

@@ -8,20 +8,25 @@ import { logicOperators } from './logic.js';
 import { semVerOperator } from './sem-ver.js';
 import { stringOperators } from './strings.js';
 
+let builtins: ReadonlyMap<string, Operator> | undefined;
+
 /**
- * Every operator a flagd targeting rule may use. A Map, so `toString` or `__proto__` is never one.
+ * Every operator a flagd targeting rule may use, in a Map (so `toString` or `__proto__` is never one),
+ * built on first use: a bundle that never compiles a rule (the OFREP browser provider) drops them all.
  * Switchyard's extensions (`extensions.ts`) are opt-in, so a browser bundle that does not need them
  * does not carry them.
  */
-export const OPERATORS: ReadonlyMap<string, Operator> = new Map(
-  Object.entries({
-    ...logicOperators,
-    ...compareOperators,
-    ...arithmeticOperators,
-    ...stringOperators,
-    ...arrayOperators,
-    ...dataOperators,
-    sem_ver: semVerOperator,
-    fractional: fractionalOperator,
-  }),
-);
+export function builtinOperators(): ReadonlyMap<string, Operator> {
+  return (builtins ??= new Map(
+    Object.entries({
+      ...logicOperators,
+      ...compareOperators,
+      ...arithmeticOperators,
+      ...stringOperators,
+      ...arrayOperators,
+      ...dataOperators,
+      sem_ver: semVerOperator,
+      fractional: fractionalOperator,
+    }),
+  ));
+}

@@ -27,7 +27,7 @@ const conditional: Operator = {
 };
 
 /** `and` returns the first falsy value (or the last value); `or` the first truthy one (or the last). */
-function shortCircuit(stopWhen: boolean): Operator {
+/* @__NO_SIDE_EFFECTS__ */ function shortCircuit(stopWhen: boolean): Operator {
   return {
     pure: true,
     compile(input) {
@@ -51,7 +51,7 @@ function shortCircuit(stopWhen: boolean): Operator {
   };
 }
 
-function unary(fn: (v: unknown) => unknown): Operator {
+/* @__NO_SIDE_EFFECTS__ */ function unary(fn: (v: unknown) => unknown): Operator {
   return {
     pure: true,
     compile(input) {

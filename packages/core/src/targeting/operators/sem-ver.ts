@@ -3,7 +3,7 @@ import { compareSemVer, parseSemVer, type SemVer } from '../semver.js';
 
 type Test = (a: SemVer, b: SemVer) => boolean;
 
-const TESTS: ReadonlyMap<string, Test> = new Map<string, Test>([
+const TESTS: ReadonlyMap<string, Test> = /* @__PURE__ */ new Map<string, Test>([
   ['=', (a, b) => compareSemVer(a, b) === 0],
   ['!=', (a, b) => compareSemVer(a, b) !== 0],
   ['<', (a, b) => compareSemVer(a, b) < 0],

@@ -1,7 +1,7 @@
 import type { Operator } from '../operator.js';
 
 /** flagd's starts_with / ends_with: exactly two arguments, both strings once evaluated, else null. */
-function affix(test: (s: string, affix: string) => boolean): Operator {
+/* @__NO_SIDE_EFFECTS__ */ function affix(test: (s: string, affix: string) => boolean): Operator {
   return {
     pure: true,
     compile(input) {
