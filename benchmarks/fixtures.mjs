@@ -21,6 +21,12 @@ export const FLAGS = {
   'ten-rules': bool(tenRules),
 };
 
+export const SHAPES = Object.keys(FLAGS);
+
+/** The flags every evaluator loads, as [key, shape]: the four shapes under their own names, or `count`
+ * flags flag-0 … flag-N cycling through them (so flag-1 is an `email` rule). */
+export const flagList = (count) => (count === undefined ? SHAPES.map((s) => [s, s]) : Array.from({ length: count }, (_, i) => [`flag-${i}`, SHAPES[i % SHAPES.length]]));
+
 export const document = (flags = FLAGS) => JSON.stringify({ flags });
 
 /** 10,000 users; one in ten has an @example.com email. */
@@ -32,10 +38,5 @@ export function contexts(extraAttributes = 0) {
   });
 }
 
-/** A document of `count` flags cycling through the four shapes above (keys flag-0 … flag-N). */
-export function largeDocument(count) {
-  const shapes = Object.values(FLAGS);
-  const flags = {};
-  for (let i = 0; i < count; i++) flags[`flag-${i}`] = shapes[i % shapes.length];
-  return JSON.stringify({ flags });
-}
+/** The flagd document of `flagList(count)`. */
+export const largeDocument = (count) => JSON.stringify({ flags: Object.fromEntries(flagList(count).map(([key, shape]) => [key, FLAGS[shape]])) });

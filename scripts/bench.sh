@@ -4,8 +4,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
 cd benchmarks
-node --expose-gc core.bench.mjs
-node provider.bench.mjs
-node server.bench.mjs
-node killswitch.bench.mjs
-node size.mjs
+node --expose-gc core.bench.mjs      # evaluation vs flagd-core, GrowthBook, Unleash, LaunchDarkly (+ chart)
+node --expose-gc scale.bench.mjs     # 10 / 1,000 / 10,000 flags: load, heap, evaluation
+node provider.bench.mjs              # the OpenFeature path
+node server.bench.mjs                # switchyard serve under load
+node propagation.bench.mjs           # file edit -> N providers (SSE, polling)
+node size.mjs                        # bundle sizes vs the peers

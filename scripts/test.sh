@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The whole test suite from a fresh clone: install, build, run every vitest project, and end with a
-# plain "N passed, N failed" line computed from vitest's JSON report.
+# plain "N passed, N failed" line computed from vitest's JSON report; then the benchmark guard (evaluation
+# still ≥ 2× flagd-core on every case, measured side by side — ratios, never absolute times).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
@@ -9,7 +10,8 @@ rm -rf .test-report && mkdir -p .test-report
 set +e
 npx --yes pnpm@10.34.9 exec vitest run --reporter=default --reporter=json --outputFile.json=.test-report/vitest.json
 vitest_status=$?
-set -e
 node scripts/test-summary.mjs .test-report/vitest.json
 summary_status=$?
-[ "$vitest_status" -eq 0 ] && [ "$summary_status" -eq 0 ]
+(cd benchmarks && node guard.mjs)
+guard_status=$?
+[ "$vitest_status" -eq 0 ] && [ "$summary_status" -eq 0 ] && [ "$guard_status" -eq 0 ]
