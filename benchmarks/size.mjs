@@ -3,7 +3,7 @@
 // Writes the `size` section of benchmarks/README.md.
 import { fileURLToPath } from 'node:url';
 import { readFileSync } from 'node:fs';
-import { bundleSize } from '../scripts/bundle-size.mjs';
+import { BUDGETS, bundleSize } from '../scripts/bundle-size.mjs';
 import { writeSection } from './report.mjs';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
@@ -12,9 +12,9 @@ const version = (name) => JSON.parse(readFileSync(`${here}node_modules/${name}/p
 
 // What an application imports to get flags in the browser; `evaluates` says where rules run.
 const ENTRIES = [
-  { name: '@switchyard/web', label: 'SwitchyardWebProvider', contents: "export { SwitchyardWebProvider } from '@switchyard/web';", evaluates: 'in the browser (flagd rules)', ours: true },
-  { name: '@switchyard/web', label: 'SwitchyardOfrepProvider', contents: "export { SwitchyardOfrepProvider } from '@switchyard/web';", evaluates: 'on the server (OFREP)', ours: true },
-  { name: '@switchyard/edge', label: 'EdgeFlags (platform neutral)', contents: "export { EdgeFlags } from '@switchyard/edge';", evaluates: 'in the worker (flagd rules)', ours: true, platform: 'neutral', external: [] },
+  { name: '@switchyard/web', label: 'SwitchyardWebProvider', contents: "export { SwitchyardWebProvider } from '@switchyard/web';", evaluates: 'in the browser (flagd rules)', ours: true, budget: BUDGETS.web },
+  { name: '@switchyard/web', label: 'SwitchyardOfrepProvider', contents: "export { SwitchyardOfrepProvider } from '@switchyard/web';", evaluates: 'on the server (OFREP)', ours: true, budget: BUDGETS.ofrep },
+  { name: '@switchyard/edge', label: 'EdgeFlags (platform neutral)', contents: "export { EdgeFlags } from '@switchyard/edge';", evaluates: 'in the worker (flagd rules)', ours: true, budget: BUDGETS.edge, platform: 'neutral', external: [] },
   { name: '@openfeature/flagd-web-provider', label: 'FlagdWebProvider', contents: "export { FlagdWebProvider } from '@openfeature/flagd-web-provider';", evaluates: 'on the server (flagd gRPC-web)' },
   { name: '@openfeature/ofrep-web-provider', label: 'OFREPWebProvider', contents: "export { OFREPWebProvider } from '@openfeature/ofrep-web-provider';", evaluates: 'on the server (OFREP)' },
   { name: '@growthbook/growthbook', label: 'GrowthBook', contents: "export { GrowthBook } from '@growthbook/growthbook';", evaluates: 'in the browser' },
@@ -33,11 +33,12 @@ for (const entry of ENTRIES) {
 }
 
 const kb = (b) => (b / 1024).toFixed(1);
+const budget = (b) => (!b ? '' : `${b.target ? `${kb(b.target)} KB` : '—'} / ${kb(b.ceiling)} KB`);
 const markdown = [
   `Measured ${new Date().toISOString().slice(0, 10)} with esbuild (bundle, minify, ESM, platform browser), \`@openfeature/web-sdk\`/\`@openfeature/core\` external, gzip -9.`,
   '',
-  '| package | import | evaluates | min | min + gzip |',
-  '|---|---|---|---:|---:|',
-  ...rows.map((r) => `| ${r.ours ? `**${r.name}**` : `${r.name} ${r.version}`} | ${r.label} | ${r.evaluates} | ${kb(r.minified)} KB | ${r.ours ? `**${kb(r.gzip)} KB**` : `${kb(r.gzip)} KB`} (${r.gzip} B) |`),
+  '| package | import | evaluates | min | min + gzip | budget: target / CI ceiling |',
+  '|---|---|---|---:|---:|---:|',
+  ...rows.map((r) => `| ${r.ours ? `**${r.name}**` : `${r.name} ${r.version}`} | ${r.label} | ${r.evaluates} | ${kb(r.minified)} KB | ${r.ours ? `**${kb(r.gzip)} KB**` : `${kb(r.gzip)} KB`} (${r.gzip} B) | ${budget(r.budget)} |`),
 ].join('\n');
 await writeSection('size', markdown, rows.map(({ name, label, version, minified, gzip }) => ({ name, label, version, minified, gzip })));

@@ -4,6 +4,14 @@
 import { build } from 'esbuild';
 import { gzipSync } from 'node:zlib';
 
+/** Gzip budgets in bytes, read by the size tests (which fail CI above `ceiling`) and benchmarks/size.mjs.
+ * `target` is the issue's budget (issues 6 and 7, not met yet); `ceiling` stops any growth meanwhile. */
+export const BUDGETS = {
+  web: { target: 8 * 1024, ceiling: 10 * 1024 },
+  ofrep: { ceiling: 3 * 1024 },
+  edge: { target: 6 * 1024, ceiling: 9 * 1024 },
+};
+
 export const OPENFEATURE_SDK = ['@openfeature/web-sdk', '@openfeature/server-sdk', '@openfeature/core'];
 
 /** `contents` is an ES module (e.g. `export { X } from 'pkg'`) resolved from `resolveDir`. */

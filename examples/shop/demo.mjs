@@ -1,0 +1,61 @@
+// `npm start`: copies flags.json to a working file, starts the shop and `switchyard serve` on that file,
+// prints where to look and what to edit, and stops both cleanly on Ctrl-C.
+//   SHOP_PORT (3000), SWITCHYARD_PORT (8013), SHOP_FLAGS_FILE (examples/shop/flags.live.json)
+import { spawn } from 'node:child_process';
+import { copyFile } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
+import { startShop } from './shop.mjs';
+
+const here = fileURLToPath(new URL('.', import.meta.url));
+const cli = fileURLToPath(new URL('../../packages/cli/bin/switchyard.js', import.meta.url));
+const flagsFile = process.env.SHOP_FLAGS_FILE ?? `${here}flags.live.json`;
+const port = (name, fallback) => Number(process.env[name] ?? fallback);
+
+/** Starts `switchyard serve` on the working file, allowing the shop's page to call it, and waits for its URL. */
+function serve(shopUrl) {
+  const child = spawn(process.execPath, [cli, 'serve', flagsFile, '--port', String(port('SWITCHYARD_PORT', 8013)), '--cors', shopUrl], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const url = new Promise((resolve, reject) => {
+    let out = '';
+    child.stdout.on('data', (chunk) => {
+      out += chunk;
+      process.stdout.write(`[switchyard serve] ${chunk}`);
+      const match = out.match(/listening on (http:\/\/[\d.:]+)/);
+      if (match) resolve(match[1]);
+    });
+    child.on('exit', (code) => reject(new Error(`switchyard serve exited (${code})`)));
+  });
+  return { child, url };
+}
+
+await copyFile(`${here}flags.json`, flagsFile); // every demo starts from the same flags
+const shop = await startShop({ port: port('SHOP_PORT', 3000), flagsFile });
+const server = serve(shop.url);
+let stopping = false;
+const serveExited = new Promise((resolve) => server.child.once('exit', resolve));
+async function stop(code = 0) {
+  if (stopping) return;
+  stopping = true;
+  server.child.kill('SIGTERM');
+  await Promise.all([shop.close(), serveExited]);
+  process.exit(code);
+}
+process.on('SIGINT', () => void stop());
+process.on('SIGTERM', () => void stop());
+// Ctrl-C in a terminal signals the whole process group, so serve may stop first: that is a clean stop too.
+server.child.on('exit', (code, signal) => void stop(code === 0 || signal ? 0 : 1));
+
+await shop.connect(await server.url);
+console.log(`
+  Switchyard demo
+
+  Shop:        ${shop.url}      <- open this in a browser
+  Flags:       ${await server.url}/v1/flags   (switchyard serve, streaming over SSE)
+
+  Use the buttons on the page, or edit ${flagsFile} by hand and save:
+    checkout-enabled  "defaultVariant": "off"                       kill switch: checkout pauses everywhere
+    new-checkout      "fractional": [["on", 50], ["off", 50]]        rollout: the "on" share of shoppers
+    internal-preview  the ends_with rule                             who counts as internal
+  A broken edit is rejected whole (see this log); the last good flags keep serving.
+
+  Ctrl-C stops everything.
+`);
