@@ -21,7 +21,7 @@ const client = OpenFeature.getClient();
 let provider;
 let persona = PERSONAS[0];
 let pending; // { what, at } of the last button press, to show how long the change took
-let previouslyIn = new Set();
+let previouslyIn; // the shoppers in at the last render
 
 function details(key, type, fallback) {
   return type === 'string' ? client.getStringDetails(key, fallback) : client.getBooleanDetails(key, fallback);
@@ -55,16 +55,17 @@ function render() {
 /** The rollout, user by user: the provider evaluates locally, so 100 contexts cost microseconds. */
 function renderShoppers() {
   const inNow = new Set(SHOPPERS.filter((s) => provider.resolveBooleanEvaluation('new-checkout', false, s).value).map((s) => s.targetingKey));
-  const stayed = [...previouslyIn].filter((k) => inNow.has(k)).length;
+  const before = previouslyIn ?? inNow;
+  const stayed = [...before].filter((k) => inNow.has(k)).length;
   $('grid').replaceChildren(...SHOPPERS.map((s) => {
     const cell = document.createElement('span');
     cell.dataset.shopper = s.targetingKey;
-    cell.className = `${inNow.has(s.targetingKey) ? 'on' : ''} ${inNow.has(s.targetingKey) && !previouslyIn.has(s.targetingKey) && previouslyIn.size ? 'joined' : ''}`;
+    cell.className = `${inNow.has(s.targetingKey) ? 'on' : ''} ${inNow.has(s.targetingKey) && !before.has(s.targetingKey) ? 'joined' : ''}`;
     cell.title = s.targetingKey;
     return cell;
   }));
   $('in-count').textContent = String(inNow.size);
-  $('sticky').textContent = previouslyIn.size ? `${stayed} of the ${previouslyIn.size} who were in are still in` : '';
+  $('sticky').textContent = `${stayed} of the ${before.size} who were in are still in`;
   previouslyIn = inNow;
 }
 
@@ -106,6 +107,7 @@ async function main() {
     const took = pending ? ` — ${pending.what} applied ${Math.round(performance.now() - pending.at)} ms after the click (file → switchyard serve → SSE → this page)` : '';
     $('changed').textContent = `Changed at ${new Date().toLocaleTimeString()}: ${flagsChanged.join(', ')}${took}`;
     pending = undefined;
+    $('order').textContent = ''; // an earlier order's answer may no longer hold
     render();
   });
   OpenFeature.addHandler(ProviderEvents.Ready, () => setStatus('READY'));
