@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The whole test suite from a fresh clone: install, build, run every vitest project, and end with a
 # plain "N passed, N failed" line computed from vitest's JSON report; then the benchmark guard (evaluation
-# still ≥ 2× flagd-core on every case, measured side by side — ratios, never absolute times).
+# still ≥ 2× flagd-core on every case, measured side by side — ratios, never absolute times) and the
+# typedoc API reference.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
@@ -14,4 +15,8 @@ node scripts/test-summary.mjs .test-report/vitest.json
 summary_status=$?
 (cd benchmarks && node guard.mjs)
 guard_status=$?
-[ "$vitest_status" -eq 0 ] && [ "$summary_status" -eq 0 ] && [ "$guard_status" -eq 0 ]
+# The API reference (docs/api): fails when a public signature uses a type the package does not export.
+npx --yes pnpm@10.34.9 exec typedoc --logLevel Warn
+docs_status=$?
+[ "$docs_status" -eq 0 ] && echo "API reference: docs/api/index.html"
+[ "$vitest_status" -eq 0 ] && [ "$summary_status" -eq 0 ] && [ "$guard_status" -eq 0 ] && [ "$docs_status" -eq 0 ]

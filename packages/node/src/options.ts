@@ -2,7 +2,7 @@ import type { AgentSourceOptions, AppConfigDataSourceOptions, FlagFormat } from 
 import type { BackoffOptions, LoadOptions } from '@switchyard/core';
 
 /** For AppConfig content: the opt-in sticky percentage rollout (see `docs/appconfig.md`). */
-interface AppConfigSurface {
+export interface AppConfigSurface {
   /** Simple flags with this numeric attribute (0–100) are on for that share of targeting keys. */
   readonly rolloutAttribute?: string;
 }

@@ -42,7 +42,7 @@ export interface EnvironmentOptions {
   readonly auditSize?: number;
 }
 
-type Listener = (published: Published) => void;
+export type Listener = (published: Published) => void;
 
 /**
  * One environment (production, staging, …): its source, the current published version, a bounded

@@ -8,7 +8,8 @@ import { toTime } from '../timestamp.js';
  * AppConfig configuration translated once evaluates the same in Node, the browser and at the edge.
  */
 
-type Op = '==' | '<' | '<=' | '>' | '>=';
+/** A comparison `typedCompare` builds. */
+export type Op = '==' | '<' | '<=' | '>' | '>=';
 const OPS: readonly string[] = ['==', '<', '<=', '>', '>='];
 const NUMBER = /^-?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/;
 
