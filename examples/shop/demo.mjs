@@ -28,7 +28,10 @@ function serve(shopUrl) {
 }
 
 await copyFile(`${here}flags.json`, flagsFile); // every demo starts from the same flags
-const shop = await startShop({ port: port('SHOP_PORT', 3000), flagsFile });
+const shop = await startShop({ port: port('SHOP_PORT', 3000), flagsFile }).catch((e) => {
+  console.error(`demo: ${e.message}`);
+  process.exit(1);
+});
 const server = serve(shop.url);
 let stopping = false;
 const serveExited = new Promise((resolve) => server.child.once('exit', resolve));

@@ -58,7 +58,10 @@ export async function startShop({ port, host = '127.0.0.1', flagsFile }) {
     if (!route) return send(res, 404, { error: 'not found' });
     Promise.resolve(route(req, res)).catch((error) => send(res, 400, { error: error.message }));
   });
-  await new Promise((resolve) => server.listen(port, host, resolve));
+  await new Promise((resolve, reject) => {
+    server.once('error', (e) => reject(e.code === 'EADDRINUSE' ? new Error(`port ${port} is in use: set SHOP_PORT to another port`) : e));
+    server.listen(port, host, resolve);
+  });
   const url = `http://${host}:${server.address().port}`;
 
   return {
