@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util';
 import { evaluate } from './commands/evaluate.js';
+import { rollout } from './commands/rollout.js';
 import { serve } from './commands/serve.js';
 import { validate } from './commands/validate.js';
 import { UsageError, type Output } from './io.js';
@@ -11,6 +12,7 @@ Usage:
   switchyard evaluate FILE --flag KEY [--type boolean|string|number|object] [--default V] [--context JSON] [--now ISO|MS] [--format F]
   switchyard evaluate FILE --batch CASES.jsonl|-   (one {"flag","type","default","context"} per line)
   switchyard serve SOURCE | NAME=SOURCE... [--port 8013] [--host 127.0.0.1] [--keys KEYS.json] [--cors ORIGIN]...
+  switchyard rollout FILE --flag KEY --steps ISO=PCT,ISO=PCT... [--variant V] [--control V] [--dry-run]
 
 Files may be flagd or AWS AppConfig JSON (hosted or retrieval format), detected from the content;
 --format flagd|appconfig-hosted|appconfig-retrieval forces one. --rollout-attribute NAME turns on the
@@ -82,6 +84,15 @@ export async function main(argv: string[], io: Output = stdio): Promise<number> 
           },
           io,
         );
+      }
+      case 'rollout': {
+        const { positionals, values } = parseArgs({
+          args: rest,
+          allowPositionals: true,
+          strict: true,
+          options: { flag: { type: 'string' }, steps: { type: 'string' }, variant: { type: 'string' }, control: { type: 'string' }, 'dry-run': { type: 'boolean' } },
+        });
+        return await rollout(onePositional(positionals), { ...values, dryRun: values['dry-run'] }, io);
       }
       case undefined:
       case 'help':
