@@ -10,6 +10,7 @@ import {
 } from '@openfeature/server-sdk';
 import { LiveEvaluator, SyncEngine, extensionOperators, formatIssue, type Issue, type Snapshot } from '@switchyard/core';
 import { validateOptions, type SwitchyardProviderOptions } from './options.js';
+import { OverridableEvaluator, type Override } from './overrides.js';
 import { createSource } from './sources.js';
 
 export interface TrackingEvent {
@@ -30,6 +31,7 @@ export class SwitchyardProvider implements Provider {
   readonly hooks: Hook[] = [];
   /** The synchronous evaluator on the live snapshot, for hot paths that skip the SDK. */
   readonly evaluator: LiveEvaluator;
+  private readonly overridable: OverridableEvaluator;
   private readonly engine: SyncEngine;
   private initialized = false;
   private initFailed = false;
@@ -51,7 +53,7 @@ export class SwitchyardProvider implements Provider {
       // Node has no bundle budget: Switchyard's extension operators (used by AppConfig rules) are always on.
       { operators: extensionOperators, ...options },
     );
-    this.evaluator = new LiveEvaluator(this.engine.store);
+    this.evaluator = this.overridable = new OverridableEvaluator(this.engine.store);
   }
 
   /** The live snapshot (undefined before the first valid definitions). */
@@ -118,12 +120,36 @@ export class SwitchyardProvider implements Provider {
     for (const listener of this.trackListeners) listener(event);
   }
 
+  /**
+   * Pins `flagKey` to `variant` for everyone in this process from the next evaluation (reason
+   * STATIC, `flagMetadata.rolledBack` = `reason`) and emits PROVIDER_CONFIGURATION_CHANGED. Holds
+   * until `clearOverride` or until the flag's definition changes at the source.
+   */
+  override(flagKey: string, variant: string, reason: string): void {
+    const flag = this.engine.store.snapshot?.flags.get(flagKey);
+    if (!flag?.variants.has(variant)) throw new RangeError(`cannot override ${flagKey}: no such flag or variant "${variant}"`);
+    this.overridable.overrides.set(flagKey, { variant, reason });
+    this.events.emit(ProviderEvents.ConfigurationChanged, { flagsChanged: [flagKey], message: `${flagKey} overridden to "${variant}": ${reason}` });
+  }
+
+  clearOverride(flagKey: string): boolean {
+    const cleared = this.overridable.overrides.delete(flagKey);
+    if (cleared) this.events.emit(ProviderEvents.ConfigurationChanged, { flagsChanged: [flagKey], message: `${flagKey} override cleared` });
+    return cleared;
+  }
+
+  /** The overrides in force: flag key → variant and reason. */
+  overrides(): ReadonlyMap<string, Override> {
+    return new Map(this.overridable.overrides);
+  }
+
   onTrack(listener: (event: TrackingEvent) => void): () => void {
     this.trackListeners.add(listener);
     return () => this.trackListeners.delete(listener);
   }
 
   private changed(_snapshot: Snapshot, changed: readonly string[]): void {
+    for (const key of changed) this.overridable.overrides.delete(key); // the flag was changed at its source: that decision wins
     if (this.initFailed && !this.initialized) {
       this.initialized = true;
       this.events.emit(ProviderEvents.Ready, { message: 'flag definitions loaded' });

@@ -2,6 +2,7 @@ import { diffSnapshots, extensionOperators, formatIssue, parseFlags, type Issue,
 import { clientDocument, type Scope } from './audience.js';
 import { etagOf } from './http/etag.js';
 import type { Logger } from './logger.js';
+import { applyRollbacks, definitionOf, type Rollback } from './rollbacks.js';
 
 /** One audience's view of a published version: the exact bytes served and their ETag. */
 export interface Representation {
@@ -26,12 +27,13 @@ export interface Published {
 
 export interface AuditEntry {
   readonly time: string;
-  readonly outcome: 'applied' | 'rejected';
+  readonly outcome: 'applied' | 'rejected' | 'rollback' | 'lifted';
   readonly version?: number;
   readonly etag?: string;
   readonly source: string;
   readonly changes?: SnapshotDiff;
   readonly issues?: readonly Issue[];
+  readonly rollback?: Omit<Rollback, 'baseline'>;
 }
 
 export interface EnvironmentOptions {
@@ -57,6 +59,9 @@ export class Environment {
   private readonly audit: AuditEntry[] = [];
   private readonly listeners = new Set<Listener>();
   private lastText?: string;
+  /** The last valid document from the source, before rollbacks: what a rollback is checked against. */
+  private sourceSnapshot?: Snapshot;
+  private readonly rollbacks = new Map<string, Rollback>();
 
   constructor(
     readonly name: string,
@@ -93,8 +98,10 @@ export class Environment {
       this.reject(source, result.issues);
       return 'rejected';
     }
+    this.sourceSnapshot = result.snapshot;
+    const { snapshot, lifted } = applyRollbacks(result.snapshot, this.rollbacks);
+    for (const r of lifted) this.lift(r.flag, 'the flag was changed at its source', false);
     const previous = this.current;
-    const { snapshot } = result;
     const diff = diffSnapshots(previous?.snapshot, snapshot);
     const serverBody = JSON.stringify(snapshot.document);
     this.lastText = text;
@@ -113,6 +120,48 @@ export class Environment {
     for (const issue of result.issues) this.options.logger.warn(`[${this.name}] flag resolves PARSE_ERROR: ${formatIssue(issue)}`);
     for (const listener of this.listeners) listener(published);
     return 'applied';
+  }
+
+  /**
+   * Serves `variant` of `flag` to everyone, in every client, until the flag changes at its source or
+   * `lift` is called; published (and streamed) at once. Throws a message for an unknown flag/variant.
+   */
+  rollback(flag: string, variant: string, reason: string, by: string): Rollback {
+    const source = this.sourceSnapshot;
+    const baseline = source && definitionOf(source, flag);
+    if (!source || baseline === undefined) throw new RangeError(`no flag "${flag}" in environment "${this.name}"`);
+    if (!source.flags.get(flag)!.variants.has(variant)) throw new RangeError(`flag "${flag}" has no variant "${variant}"`);
+    const rollback: Rollback = { flag, variant, reason, by, at: new Date().toISOString(), baseline };
+    this.rollbacks.set(flag, rollback);
+    const { baseline: _, ...entry } = rollback;
+    this.record({ time: rollback.at, outcome: 'rollback', source: `rollback by ${by}`, rollback: entry });
+    this.options.logger.warn(`[${this.name}] rolled back ${flag} to "${variant}" (by ${by}): ${reason}`);
+    this.republish(`rollback of ${flag} by ${by}`);
+    return rollback;
+  }
+
+  /** Removes a rollback; the source's definition of the flag is served again. */
+  lift(flag: string, why: string, republish = true): boolean {
+    const rollback = this.rollbacks.get(flag);
+    if (!rollback) return false;
+    this.rollbacks.delete(flag);
+    const { baseline: _, ...entry } = rollback;
+    this.record({ time: new Date().toISOString(), outcome: 'lifted', source: why, rollback: entry });
+    this.options.logger.info(`[${this.name}] rollback of ${flag} lifted: ${why}`);
+    if (republish) this.republish(`rollback of ${flag} lifted`);
+    return true;
+  }
+
+  activeRollbacks(): Omit<Rollback, 'baseline'>[] {
+    return [...this.rollbacks.values()].map(({ baseline: _, ...r }) => r);
+  }
+
+  /** Publishes the last source document again with the current rollbacks. */
+  private republish(source: string): void {
+    const text = this.lastText;
+    if (text === undefined) return;
+    this.lastText = undefined; // not "unchanged": the rollbacks changed
+    this.apply(text, source);
   }
 
   /** The published version a client last saw (by ETag), if still remembered. */

@@ -84,7 +84,7 @@ export class SwitchyardServer {
     const cors = this.corsHeaders(req);
     try {
       if (req.method === 'OPTIONS') {
-        res.writeHead(204, { ...cors, 'Access-Control-Allow-Methods': 'GET, HEAD, POST, OPTIONS', 'Access-Control-Allow-Headers': ALLOWED_HEADERS, 'Access-Control-Max-Age': '600' });
+        res.writeHead(204, { ...cors, 'Access-Control-Allow-Methods': 'GET, HEAD, POST, DELETE, OPTIONS', 'Access-Control-Allow-Headers': ALLOWED_HEADERS, 'Access-Control-Max-Age': '600' });
         res.end();
         return;
       }
@@ -129,6 +129,26 @@ export class SwitchyardServer {
           if (scope !== 'server') throw new HttpError(403, { error: 'the change log is for server keys' });
           const limit = Math.max(1, Math.min(1000, Number(url.searchParams.get('limit') ?? 100) || 100));
           return sendJson(res, 200, { environment: env.name, changes: env.changes().slice(-limit) }, cors);
+        }
+        case 'rollbacks': {
+          if (scope !== 'server') throw new HttpError(403, { error: 'rollbacks are for server keys' });
+          if (req.method === 'GET' || req.method === 'HEAD') return sendJson(res, 200, { environment: env.name, rollbacks: env.activeRollbacks() }, cors);
+          const body = (await readJsonBody(req)) as Record<string, unknown>;
+          const { flag, variant, reason } = body ?? {};
+          if (typeof flag !== 'string' || typeof variant !== 'string') throw new HttpError(400, { error: 'body must be {"flag": string, "variant": string, "reason"?: string}' });
+          try {
+            const rollback = env.rollback(flag, variant, typeof reason === 'string' ? reason.slice(0, 2000) : 'no reason given', principal.name);
+            return sendJson(res, 201, { environment: env.name, version: env.current!.version, rollback: { ...rollback, baseline: undefined } }, cors);
+          } catch (e) {
+            if (e instanceof RangeError) throw new HttpError(404, { error: e.message });
+            throw e;
+          }
+        }
+        case 'rollback-one': {
+          if (scope !== 'server') throw new HttpError(403, { error: 'rollbacks are for server keys' });
+          const flag = decodeURIComponent(url.pathname.slice('/v1/rollbacks/'.length));
+          if (!env.lift(flag, `lifted by ${principal.name}`)) throw new HttpError(404, { error: `no rollback on "${flag}"` });
+          return sendJson(res, 200, { environment: env.name, version: env.current!.version, lifted: flag }, cors);
         }
         case 'ofrep-one': {
           const key = decodeURIComponent(url.pathname.slice('/ofrep/v1/evaluate/flags/'.length));
@@ -221,7 +241,7 @@ export class SwitchyardServer {
 }
 
 interface Route {
-  readonly name: 'healthz' | 'readyz' | 'metrics' | 'flags' | 'stream' | 'changes' | 'ofrep-one' | 'ofrep-all' | 'not-found' | 'method';
+  readonly name: 'healthz' | 'readyz' | 'metrics' | 'flags' | 'stream' | 'changes' | 'rollbacks' | 'rollback-one' | 'ofrep-one' | 'ofrep-all' | 'not-found' | 'method';
   readonly allow?: string;
 }
 
@@ -235,6 +255,8 @@ function routeOf(method: string, path: string): Route {
     ['/v1/flags', 'flags', get, 'GET, HEAD'],
     ['/v1/stream', 'stream', get, 'GET'],
     ['/v1/changes', 'changes', get, 'GET, HEAD'],
+    ['/v1/rollbacks', 'rollbacks', get || post, 'GET, HEAD, POST'],
+    [/^\/v1\/rollbacks\/[^/]+$/, 'rollback-one', method === 'DELETE' || method === 'OPTIONS', 'DELETE'],
     ['/ofrep/v1/evaluate/flags', 'ofrep-all', post, 'POST'],
     [/^\/ofrep\/v1\/evaluate\/flags\/[^/]+$/, 'ofrep-one', post, 'POST'],
   ];

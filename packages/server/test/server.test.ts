@@ -351,3 +351,53 @@ describe('file source', () => {
     expect(logs.filter((l) => l.includes('ENOENT'))).toHaveLength(1);
   });
 });
+
+describe('rollbacks (POST /v1/rollbacks, from a guard or an operator)', () => {
+  const del = (url: string, path: string, key = SERVER_KEY) => fetch(url + path, { method: 'DELETE', headers: { Authorization: `Bearer ${key}` } });
+
+  it('pins the flag to the variant for every client at once, and lifts it on DELETE', async () => {
+    const { url, get, post, stream } = await start();
+    const sse = stream();
+    await sse.next(1, 'the snapshot');
+    const res = await post('/v1/rollbacks', { flag: 'new-checkout', variant: 'off', reason: 'treatment error rate 20% vs 1%' });
+    expect(res.status).toBe(201);
+    const [, change] = await sse.next(2, 'the rollback event');
+    expect(JSON.parse(change.data).changed).toEqual(['new-checkout']);
+
+    const served = await (await get('/v1/flags')).json();
+    const flag = served.flags['new-checkout'];
+    expect(flag.defaultVariant).toBe('off');
+    expect(flag.targeting).toBeUndefined();
+    expect(flag.metadata.rolledBack).toContain('treatment error rate 20% vs 1%');
+    const snapshot = loadSnapshot(served);
+    expect(snapshot.resolveBooleanEvaluation('new-checkout', true, { targetingKey: 'u', email: 'staff@example.com' })).toMatchObject({ value: false, reason: 'STATIC' });
+    expect((await (await get('/v1/rollbacks')).json()).rollbacks).toMatchObject([{ flag: 'new-checkout', variant: 'off' }]);
+    expect((await (await get('/v1/changes')).json()).changes.map((c: { outcome: string }) => c.outcome)).toEqual(['applied', 'rollback', 'applied']);
+
+    expect((await del(url, '/v1/rollbacks/new-checkout')).status).toBe(200);
+    expect((await (await get('/v1/flags')).json()).flags['new-checkout'].targeting).toBeDefined();
+    expect((await del(url, '/v1/rollbacks/new-checkout')).status).toBe(404);
+  });
+
+  it('stays through edits of other flags and is lifted when the flag itself is edited at its source', async () => {
+    const { file, get, post } = await start();
+    expect((await post('/v1/rollbacks', { flag: 'new-checkout', variant: 'off' })).status).toBe(201);
+    writeAtomically(file, flags({ banner: { state: 'ENABLED', variants: { a: 'Hello', b: 'Hi' }, defaultVariant: 'b', metadata: { clientSide: true } } }));
+    await waitFor(async () => (await (await get('/v1/flags')).json()).flags.banner.defaultVariant === 'b', 'the banner edit');
+    expect((await (await get('/v1/flags')).json()).flags['new-checkout'].targeting).toBeUndefined();
+    // The operator changes the rollout itself (back to 5%): their decision replaces the rollback.
+    const edited = { state: 'ENABLED', variants: { on: true, off: false }, defaultVariant: 'off', targeting: { fractional: [['on', 5], ['off', 95]] }, metadata: { clientSide: true } };
+    writeAtomically(file, flags({ 'new-checkout': edited }));
+    await waitFor(async () => (await (await get('/v1/flags')).json()).flags['new-checkout'].targeting?.fractional, 'the operator edit');
+    expect((await (await get('/v1/rollbacks')).json()).rollbacks).toEqual([]);
+    expect((await (await get('/v1/changes')).json()).changes.some((c: { outcome: string; source: string }) => c.outcome === 'lifted' && c.source.includes('changed at its source'))).toBe(true);
+  });
+
+  it('is for server keys, known flags and variants only', async () => {
+    const { post } = await start();
+    expect((await post('/v1/rollbacks', { flag: 'new-checkout', variant: 'off' }, CLIENT_KEY)).status).toBe(403);
+    expect((await post('/v1/rollbacks', { flag: 'nope', variant: 'off' })).status).toBe(404);
+    expect((await post('/v1/rollbacks', { flag: 'new-checkout', variant: 'maybe' })).status).toBe(404);
+    expect((await post('/v1/rollbacks', { flag: 'new-checkout' })).status).toBe(400);
+  });
+});

@@ -1,0 +1,228 @@
+import type { EvaluationDetails, FlagValue, Hook, HookContext } from '@openfeature/server-sdk';
+import { ProviderEvents } from '@openfeature/server-sdk';
+import { LRUCache } from 'lru-cache';
+import type { SwitchyardProvider, TrackingEvent } from '../provider.js';
+import { emptyArm, errorRate, errorRateTest, meanLatency, type Arm, type ErrorRateTest } from './stats.js';
+
+export interface RolloutGuardOptions {
+  /** The flags to guard. Control is `control` if given, else the flag's `defaultVariant`; every other variant served is a treatment. */
+  readonly flags: readonly string[] | Readonly<Record<string, { readonly control?: string }>>;
+  /** Error-rate difference tolerated, absolute; default 0.01 (one percentage point). */
+  readonly margin?: number;
+  /** False-positive bound of the sequential test, however often it looks; default 0.01. */
+  readonly alpha?: number;
+  /** Mixing standard deviation of the test (the difference it is tuned to find fast); default 0.05. */
+  readonly tau?: number;
+  /** Evaluations each variant needs before any decision; default 200. */
+  readonly minSamples?: number;
+  /** After a rollback, no new decision on that flag for this long; default 10 minutes. */
+  readonly coolDownMs?: number;
+  /** Tracking event names: default `error` and `latency` (`details.value` in ms). */
+  readonly errorEvent?: string;
+  readonly latencyEvent?: string;
+  /** How many users' last variants are remembered to attribute their tracked errors; default 100,000. */
+  readonly maxUsers?: number;
+  /** Report rollbacks to a Switchyard server (server key), which rolls the flag back for every instance. */
+  readonly report?: { readonly url: string; readonly key?: string; readonly timeoutMs?: number };
+  /** Called with every decision (also logged through `logger.warn`). */
+  readonly onRollback?: (decision: RollbackDecision) => void;
+  readonly logger?: { warn(message: string): void; error(message: string): void };
+}
+
+export type ReportOutcome = 'reported' | 'not reported' | `failed: ${string}`;
+
+export interface ArmSummary {
+  readonly variant: string;
+  readonly evaluations: number;
+  readonly errors: number;
+  readonly errorRate: number;
+  readonly meanLatencyMs?: number;
+}
+
+/** A rollback and the numbers that caused it. */
+export interface RollbackDecision {
+  readonly flag: string;
+  readonly from: string;
+  readonly to: string;
+  readonly at: string;
+  readonly control: ArmSummary;
+  readonly treatment: ArmSummary;
+  readonly test: ErrorRateTest & { readonly margin: number; readonly alpha: number };
+  /** Evaluations of the flag that errored before producing a variant (not attributable to one). */
+  readonly evaluationErrors: number;
+  readonly message: string;
+  /** Settles once the server has been told (or at once without `report`). */
+  readonly reported: Promise<ReportOutcome>;
+}
+
+interface FlagState {
+  arms: Map<string, Arm>;
+  evaluationErrors: number;
+  coolDownUntil: number;
+}
+
+const summary = (variant: string, arm: Arm): ArmSummary => ({ variant, evaluations: arm.n, errors: arm.errors, errorRate: errorRate(arm), meanLatencyMs: meanLatency(arm) });
+const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
+
+/**
+ * Guarded rollouts for the Node provider: an OpenFeature hook that counts, per flag and variant,
+ * evaluations, errors (tracked `error` events of the users who were served it) and latency, and rolls
+ * the flag back to control — in this process from the next evaluation, and through the server for
+ * every instance — when the treatment's error rate is worse than control's by more than `margin`.
+ *
+ *   const guard = new RolloutGuard(provider, { flags: ['new-checkout'], report: { url, key } });
+ *   OpenFeature.addHooks(guard);
+ *   client.track('error', ctx);                    // when a request fails
+ */
+export class RolloutGuard implements Hook {
+  private readonly flags = new Map<string, { control?: string }>();
+  private readonly state = new Map<string, FlagState>();
+  /** flag + targeting key → the variant that user was last served. */
+  private readonly served: LRUCache<string, string>;
+  private readonly options: Required<Pick<RolloutGuardOptions, 'margin' | 'alpha' | 'tau' | 'minSamples' | 'coolDownMs' | 'errorEvent' | 'latencyEvent'>> & RolloutGuardOptions;
+  private readonly stop: () => void;
+  private readonly decisions: RollbackDecision[] = [];
+
+  constructor(
+    private readonly provider: SwitchyardProvider,
+    options: RolloutGuardOptions,
+  ) {
+    this.options = { margin: 0.01, alpha: 0.01, tau: 0.05, minSamples: 200, coolDownMs: 600_000, errorEvent: 'error', latencyEvent: 'latency', ...options };
+    const flags = Array.isArray(options.flags) ? Object.fromEntries(options.flags.map((f) => [f, {}])) : options.flags;
+    for (const [key, spec] of Object.entries(flags as Record<string, { control?: string }>)) this.flags.set(key, spec);
+    if (!(this.options.alpha > 0 && this.options.alpha < 1) || this.options.margin < 0 || this.options.minSamples < 1) throw new RangeError('RolloutGuard: alpha must be in (0, 1), margin ≥ 0, minSamples ≥ 1');
+    this.served = new LRUCache({ max: options.maxUsers ?? 100_000 });
+    const untrack = provider.onTrack((event) => this.tracked(event));
+    // A new definition of a guarded flag (a new rollout, an operator's fix) starts its statistics afresh.
+    const changed = ({ flagsChanged = [] }: { flagsChanged?: string[] } = {}) => {
+      for (const key of flagsChanged) if (this.flags.has(key) && !provider.overrides().has(key)) this.reset(key);
+    };
+    provider.events.addHandler(ProviderEvents.ConfigurationChanged, changed as never);
+    this.stop = () => {
+      untrack();
+      provider.events.removeHandler(ProviderEvents.ConfigurationChanged, changed as never);
+    };
+  }
+
+  after(hookContext: HookContext, details: EvaluationDetails<FlagValue>): void {
+    if (!this.flags.has(details.flagKey) || details.variant === undefined) return;
+    const arm = this.arm(details.flagKey, details.variant);
+    arm.n++;
+    const user = hookContext.context.targetingKey;
+    if (user !== undefined) this.served.set(`${details.flagKey}\u0000${user}`, details.variant);
+  }
+
+  error(hookContext: HookContext): void {
+    if (this.flags.has(hookContext.flagKey)) this.flagState(hookContext.flagKey).evaluationErrors++;
+  }
+
+  /** Statistics so far: flag → variant → counts. */
+  stats(): Record<string, Record<string, ArmSummary>> {
+    return Object.fromEntries([...this.state].map(([flag, s]) => [flag, Object.fromEntries([...s.arms].map(([v, a]) => [v, summary(v, a)]))]));
+  }
+
+  /** Every rollback decided so far. */
+  rollbacks(): readonly RollbackDecision[] {
+    return this.decisions;
+  }
+
+  close(): void {
+    this.stop();
+  }
+
+  private tracked(event: TrackingEvent): void {
+    const user = event.context.targetingKey;
+    if (user === undefined) return;
+    const isError = event.name === this.options.errorEvent;
+    const latency = event.name === this.options.latencyEvent ? event.details?.value : undefined;
+    if (!isError && typeof latency !== 'number') return;
+    for (const flag of this.flags.keys()) {
+      const variant = this.served.get(`${flag}\u0000${user}`);
+      if (variant === undefined) continue;
+      const arm = this.arm(flag, variant);
+      if (isError) {
+        arm.errors++;
+        this.check(flag); // the statistic can only cross its threshold on an error
+      } else {
+        arm.latencyCount++;
+        arm.latencySum += latency!;
+      }
+    }
+  }
+
+  private check(flag: string): void {
+    const s = this.flagState(flag);
+    if (Date.now() < s.coolDownUntil || this.provider.overrides().has(flag)) return;
+    const snapshotFlag = this.provider.snapshot?.flags.get(flag);
+    const control = this.flags.get(flag)?.control ?? snapshotFlag?.defaultVariant;
+    if (control === undefined) return;
+    const controlArm = s.arms.get(control);
+    if (!controlArm || controlArm.n < this.options.minSamples) return;
+    for (const [variant, arm] of s.arms) {
+      if (variant === control || arm.n < this.options.minSamples) continue;
+      const test = errorRateTest(controlArm, arm, this.options);
+      if (test.worse) return this.rollback(flag, variant, control, controlArm, arm, test, s);
+    }
+  }
+
+  private rollback(flag: string, from: string, to: string, controlArm: Arm, arm: Arm, test: ErrorRateTest, s: FlagState): void {
+    const { margin, alpha } = this.options;
+    const message =
+      `rolled back ${flag} from "${from}" to "${to}": error rate ${pct(errorRate(arm))} (${arm.errors}/${arm.n}) vs ${pct(errorRate(controlArm))} (${controlArm.errors}/${controlArm.n}), ` +
+      `difference ${pct(test.difference)} > margin ${pct(margin)}; mSPRT ln Λ = ${test.logLikelihoodRatio.toFixed(2)} ≥ ln(1/α) = ${test.threshold.toFixed(2)} (α = ${alpha})`;
+    this.provider.override(flag, to, message); // in force from the next evaluation
+    s.coolDownUntil = Date.now() + this.options.coolDownMs;
+    const decision: RollbackDecision = {
+      flag,
+      from,
+      to,
+      at: new Date().toISOString(),
+      control: summary(to, controlArm),
+      treatment: summary(from, arm),
+      test: { ...test, margin, alpha },
+      evaluationErrors: s.evaluationErrors,
+      message,
+      reported: this.report(flag, to, message),
+    };
+    this.decisions.push(decision);
+    (this.options.logger ?? console).warn(`switchyard guard: ${message}`);
+    this.options.onRollback?.(decision);
+  }
+
+  private async report(flag: string, variant: string, reason: string): Promise<ReportOutcome> {
+    const target = this.options.report;
+    if (!target) return 'not reported';
+    try {
+      const res = await fetch(new URL('/v1/rollbacks', target.url), {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json', ...(target.key ? { Authorization: `Bearer ${target.key}` } : {}) },
+        body: JSON.stringify({ flag, variant, reason }),
+        signal: AbortSignal.timeout(target.timeoutMs ?? 5_000),
+      });
+      if (!res.ok) throw new Error(`HTTP ${res.status} ${await res.text()}`);
+      return 'reported';
+    } catch (e) {
+      const why = (e as Error).message;
+      (this.options.logger ?? console).error(`switchyard guard: could not report the rollback of ${flag} to ${target.url}: ${why} (rolled back in this process only)`);
+      return `failed: ${why}`;
+    }
+  }
+
+  private reset(flag: string): void {
+    const s = this.state.get(flag);
+    if (s) (s.arms = new Map()), (s.evaluationErrors = 0);
+  }
+
+  private flagState(flag: string): FlagState {
+    let s = this.state.get(flag);
+    if (!s) this.state.set(flag, (s = { arms: new Map(), evaluationErrors: 0, coolDownUntil: 0 }));
+    return s;
+  }
+
+  private arm(flag: string, variant: string): Arm {
+    const s = this.flagState(flag);
+    let arm = s.arms.get(variant);
+    if (!arm) s.arms.set(variant, (arm = emptyArm()));
+    return arm;
+  }
+}

@@ -1,0 +1,215 @@
+// Guarded rollouts, end to end on loopback: a real Switchyard server (keys, SSE), a real HTTP service
+// whose treatment variant fails a share of requests, load over HTTP from many users, and a second
+// instance that only listens. Plus the statistics and the no-false-positive property in process.
+import { OpenFeature, type Client } from '@openfeature/server-sdk';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { FileSource, SwitchyardServer, silentLogger } from '../../server/src/index.js';
+import { tempDir, waitFor, writeAtomically } from '../../server/test/helpers.js';
+import { errorRateTest, RolloutGuard, SwitchyardProvider, type RollbackDecision } from '../src/index.js';
+
+const SERVER_KEY = 'srv-guard-0123456789';
+const ROLLOUT = {
+  flags: {
+    'new-checkout': {
+      state: 'ENABLED',
+      variants: { on: true, off: false },
+      defaultVariant: 'off', // control
+      targeting: { fractional: [['on', 50], ['off', 50]] },
+    },
+  },
+};
+const quiet = { warn() {}, error() {} };
+const cleanup: (() => unknown)[] = [];
+afterEach(async () => {
+  for (const fn of cleanup.splice(0).reverse()) await fn();
+});
+
+/** A small seeded PRNG (mulberry32): each run's failures are reproducible. */
+function random(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+async function flagServer() {
+  const file = join(tempDir(), 'flags.json');
+  writeAtomically(file, ROLLOUT);
+  const server = new SwitchyardServer({
+    environments: [{ name: 'prod', source: new FileSource(file, { debounceMs: 5, pollMs: 200 }) }],
+    access: { keys: [{ key: SERVER_KEY, environment: 'prod', scope: 'server', name: 'checkout-service' }] },
+    logger: silentLogger,
+  });
+  const url = await server.listen(0, '127.0.0.1');
+  cleanup.push(() => server.close());
+  return { server, url, file };
+}
+
+let domains = 0;
+async function instance(url: string) {
+  const provider = new SwitchyardProvider({ source: { type: 'sse', url, key: SERVER_KEY } });
+  const domain = `guard-${domains++}`;
+  await OpenFeature.setProviderAndWait(domain, provider);
+  cleanup.push(() => OpenFeature.clearProviders(domain));
+  return { provider, client: OpenFeature.getClient(domain) };
+}
+
+/** The service: /checkout?user=… evaluates new-checkout and fails with the variant's failure rate. */
+async function service(client: Client, failure: Record<string, number>, seed: number) {
+  const rng = random(seed);
+  const http: Server = createServer(async (req, res) => {
+    const user = new URL(req.url!, 'http://x').searchParams.get('user')!;
+    const ctx = { targetingKey: user };
+    const details = await client.getBooleanDetails('new-checkout', false, ctx);
+    const failed = rng() < (failure[details.variant!] ?? 0);
+    client.track('latency', ctx, { value: 5 + rng() * (failed ? 50 : 10) });
+    if (failed) client.track('error', ctx);
+    res.writeHead(failed ? 500 : 200, { 'x-variant': details.variant ?? '', 'x-reason': details.reason ?? '' });
+    res.end();
+  });
+  await new Promise<void>((r) => http.listen(0, '127.0.0.1', r));
+  cleanup.push(() => new Promise((r) => http.close(r)));
+  return `http://127.0.0.1:${(http.address() as AddressInfo).port}`;
+}
+
+/** Sends requests from 2,000 users (8 at a time) until `done()` or `max` requests. */
+async function load(base: string, max: number, done: () => boolean) {
+  const responses: { variant: string; status: number; after: boolean }[] = [];
+  let sent = 0;
+  const worker = async () => {
+    while (sent < max && !done()) {
+      const i = sent++;
+      const res = await fetch(`${base}/checkout?user=user-${(i * 7919) % 2000}`);
+      responses.push({ variant: res.headers.get('x-variant')!, status: res.status, after: false });
+    }
+  };
+  await Promise.all(Array.from({ length: 8 }, worker));
+  return responses;
+}
+
+describe('RolloutGuard', () => {
+  it('rolls back a treatment that fails 20% of requests: in this process at once, and for every instance through the server', async () => {
+    const { url } = await flagServer();
+    const a = await instance(url);
+    const b = await instance(url); // another replica: no guard, it only listens to the server
+    const decisions: RollbackDecision[] = [];
+    const guard = new RolloutGuard(a.provider, { flags: ['new-checkout'], minSamples: 100, report: { url, key: SERVER_KEY }, onRollback: (d) => decisions.push(d), logger: quiet });
+    a.client.addHooks(guard);
+    cleanup.push(() => guard.close());
+    const base = await service(a.client, { on: 0.2, off: 0.01 }, 1);
+
+    const t0 = performance.now();
+    const before = await load(base, 20_000, () => decisions.length > 0);
+    const msToRollback = performance.now() - t0;
+    expect(decisions).toHaveLength(1);
+    const [decision] = decisions;
+    expect(decision).toMatchObject({ flag: 'new-checkout', from: 'on', to: 'off' });
+    expect(decision.treatment.errorRate).toBeGreaterThan(0.1);
+    expect(decision.control.errorRate).toBeLessThan(0.05);
+    expect(decision.test.worse).toBe(true);
+    expect(decision.message).toMatch(/error rate .* vs .*mSPRT ln Λ = [\d.]+ ≥ ln\(1\/α\) = 4\.61/);
+    const failedTreatment = before.filter((r) => r.variant === 'on' && r.status === 500).length;
+
+    // In this process: every request from now on is served control, with the reason in the metadata.
+    const after = await load(base, 300, () => false);
+    expect(after.every((r) => r.variant === 'off')).toBe(true);
+    const pinned = await a.client.getBooleanDetails('new-checkout', false, { targetingKey: 'user-1' });
+    expect(pinned).toMatchObject({ value: false, variant: 'off', reason: 'STATIC' });
+    expect(pinned.flagMetadata.rolledBack).toContain('rolled back new-checkout from "on" to "off"');
+
+    // Everywhere: the server took the report and streamed the rollback to the other instance.
+    expect(await decision.reported).toBe('reported');
+    const reportedAt = performance.now();
+    await waitFor(async () => {
+      for (let i = 0; i < 200; i++) if ((await b.client.getBooleanValue('new-checkout', false, { targetingKey: `user-${i}` })) !== false) return false;
+      return true;
+    }, 'the other instance to serve control', 1_000);
+    const msToOtherInstance = performance.now() - reportedAt;
+    const listed = await (await fetch(`${url}/v1/rollbacks`, { headers: { Authorization: `Bearer ${SERVER_KEY}` } })).json();
+    expect(listed.rollbacks).toMatchObject([{ flag: 'new-checkout', variant: 'off', by: 'checkout-service' }]);
+
+    console.log(
+      `guard: rolled back after ${before.length} requests in ${msToRollback.toFixed(0)} ms; ${failedTreatment} failed treatment requests before it ` +
+        `(treatment ${decision.treatment.errors}/${decision.treatment.evaluations}, control ${decision.control.errors}/${decision.control.evaluations}); other instance on control ${msToOtherInstance.toFixed(0)} ms after the report`,
+    );
+    expect(failedTreatment).toBeLessThan(150);
+  });
+
+  it('does not roll back a healthy treatment under the same load', async () => {
+    const { url } = await flagServer();
+    const a = await instance(url);
+    const guard = new RolloutGuard(a.provider, { flags: ['new-checkout'], minSamples: 100, report: { url, key: SERVER_KEY }, logger: quiet });
+    a.client.addHooks(guard);
+    cleanup.push(() => guard.close());
+    const base = await service(a.client, { on: 0.01, off: 0.01 }, 2);
+    const responses = await load(base, 4_000, () => false);
+    expect(guard.rollbacks()).toHaveLength(0);
+    const stats = guard.stats()['new-checkout'];
+    expect(stats.on.evaluations + stats.off.evaluations).toBe(4_000);
+    expect(stats.on.meanLatencyMs).toBeGreaterThan(5);
+    expect(responses.some((r) => r.variant === 'on')).toBe(true);
+  });
+});
+
+describe('RolloutGuard in process (many runs)', () => {
+  /** One run: `requests` evaluations from 2,000 users through the SDK; returns the guard's decisions. */
+  async function run(seed: number, failure: Record<string, number>, requests: number) {
+    const provider = new SwitchyardProvider({ source: { type: 'poll', url: 'http://127.0.0.1:9', intervalMs: 3_600_000, backoff: { initialMs: 3_600_000 } }, bootstrap: ROLLOUT });
+    const domain = `run-${seed}-${domains++}`;
+    await OpenFeature.setProviderAndWait(domain, provider);
+    const client = OpenFeature.getClient(domain);
+    const guard = new RolloutGuard(provider, { flags: ['new-checkout'], logger: quiet });
+    client.addHooks(guard);
+    const rng = random(seed);
+    let servedTreatmentAfter = 0;
+    for (let i = 0; i < requests; i++) {
+      const ctx = { targetingKey: `user-${Math.floor(rng() * 2000)}` };
+      const { variant } = await client.getBooleanDetails('new-checkout', false, ctx);
+      if (guard.rollbacks().length > 0 && variant === 'on') servedTreatmentAfter++;
+      if (rng() < failure[variant!]) client.track('error', ctx);
+    }
+    guard.close();
+    await OpenFeature.clearProviders(domain);
+    return { decisions: guard.rollbacks(), servedTreatmentAfter };
+  }
+
+  it('never rolls back a healthy treatment: 40 runs of 5,000 requests, equal 2% error rates', async () => {
+    let falsePositives = 0;
+    for (let seed = 100; seed < 140; seed++) falsePositives += (await run(seed, { on: 0.02, off: 0.02 }, 5_000)).decisions.length;
+    expect(falsePositives).toBe(0);
+  });
+
+  it('catches a 20% failure rate in every run, and serves control from the next evaluation', async () => {
+    for (let seed = 200; seed < 210; seed++) {
+      const { decisions, servedTreatmentAfter } = await run(seed, { on: 0.2, off: 0.02 }, 3_000);
+      expect(decisions).toHaveLength(1);
+      expect(servedTreatmentAfter).toBe(0);
+    }
+  });
+});
+
+describe('errorRateTest (mSPRT on the difference of error rates)', () => {
+  const arm = (n: number, errors: number) => ({ n, errors, latencyCount: 0, latencySum: 0 });
+  const options = { margin: 0.01, alpha: 0.01, tau: 0.05 };
+  it('flags a clearly worse treatment and not an equal or better one', () => {
+    expect(errorRateTest(arm(200, 2), arm(200, 40), options).worse).toBe(true);
+    expect(errorRateTest(arm(200, 2), arm(200, 2), options).worse).toBe(false);
+    expect(errorRateTest(arm(200, 40), arm(200, 2), options).worse).toBe(false);
+  });
+  it('tolerates a difference within the margin however large the sample', () => {
+    expect(errorRateTest(arm(1_000_000, 20_000), arm(1_000_000, 29_000), options).worse).toBe(false); // +0.9 points
+    expect(errorRateTest(arm(1_000_000, 20_000), arm(1_000_000, 31_000), options).worse).toBe(true); // +1.1 points
+  });
+  it('needs more evidence with a stricter alpha', () => {
+    const weak = [arm(400, 8), arm(400, 40)] as const; // 2% vs 10%
+    expect(errorRateTest(...weak, options).worse).toBe(true);
+    expect(errorRateTest(...weak, { ...options, alpha: 1e-6 }).worse).toBe(false);
+  });
+});
