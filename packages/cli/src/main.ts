@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util';
 import { evaluate } from './commands/evaluate.js';
+import { lint } from './commands/lint.js';
 import { rollout } from './commands/rollout.js';
 import { serve } from './commands/serve.js';
 import { validate } from './commands/validate.js';
@@ -13,6 +14,7 @@ Usage:
   switchyard evaluate FILE --batch CASES.jsonl|-   (one {"flag","type","default","context"} per line)
   switchyard serve SOURCE | NAME=SOURCE... [--port 8013] [--host 127.0.0.1] [--keys KEYS.json] [--cors ORIGIN]...
   switchyard rollout FILE --flag KEY --steps ISO=PCT,ISO=PCT... [--variant V] [--control V] [--dry-run]
+  switchyard lint FILE [--code DIR] [--now ISO] [--strict] [--json] [--rollout-max-days 90] [--settled-days 7]
 
 Files may be flagd or AWS AppConfig JSON (hosted or retrieval format), detected from the content;
 --format flagd|appconfig-hosted|appconfig-retrieval forces one. --rollout-attribute NAME turns on the
@@ -22,7 +24,12 @@ from the environment, --region, --appconfig-endpoint URL) or appconfig-agent:APP
 (--agent-url, default http://localhost:2772; token from APPCONFIG_AGENT_TOKEN). --appconfig-client-side
 marks flags from AppConfig sources visible to client keys.
 
-Exit codes: 0 ok, 1 invalid flags or cases, 2 usage or I/O error.`;
+rollout writes a time-stepped fractional rule ($flagd.timestamp) that keeps users in as it grows.
+lint reports expired flags (metadata.expiry), rollouts older than 90 days, release/experiment flags at
+100%/0% for a week (ages from the file's git history), flags no code references and code evaluating
+undefined flags.
+
+Exit codes: 0 ok, 1 invalid flags or cases (lint: errors, or warnings with --strict), 2 usage or I/O error.`;
 
 const FORMAT_OPTIONS = { format: { type: 'string' }, 'rollout-attribute': { type: 'string' } } as const;
 
@@ -93,6 +100,15 @@ export async function main(argv: string[], io: Output = stdio): Promise<number> 
           options: { flag: { type: 'string' }, steps: { type: 'string' }, variant: { type: 'string' }, control: { type: 'string' }, 'dry-run': { type: 'boolean' } },
         });
         return await rollout(onePositional(positionals), { ...values, dryRun: values['dry-run'] }, io);
+      }
+      case 'lint': {
+        const { positionals, values } = parseArgs({
+          args: rest,
+          allowPositionals: true,
+          strict: true,
+          options: { code: { type: 'string' }, now: { type: 'string' }, strict: { type: 'boolean' }, json: { type: 'boolean' }, 'rollout-max-days': { type: 'string' }, 'settled-days': { type: 'string' } },
+        });
+        return await lint(onePositional(positionals), { ...values, rolloutMaxDays: values['rollout-max-days'], settledDays: values['settled-days'] }, io);
       }
       case undefined:
       case 'help':

@@ -1,0 +1,83 @@
+import type { CodeReferences } from './code-refs.js';
+import type { History } from './history.js';
+import { rolloutShare } from './schedule.js';
+
+export const FLAG_TYPES = ['release', 'experiment', 'operational', 'permission'] as const;
+const DAY = 86_400_000;
+
+export interface LintOptions {
+  /** A rollout older than this is reported; default 90 days. */
+  readonly rolloutMaxDays?: number;
+  /** A release or experiment flag serving one variant to everyone this long is a removal candidate; default 7 days. */
+  readonly settledDays?: number;
+}
+
+export type Rule = 'expired' | 'stale-rollout' | 'remove' | 'unreferenced' | 'undefined' | 'metadata';
+
+export interface Finding {
+  readonly severity: 'error' | 'warning';
+  readonly rule: Rule;
+  readonly flag: string;
+  readonly message: string;
+}
+
+type FlagJson = { state?: string; defaultVariant?: unknown; targeting?: unknown; metadata?: Record<string, unknown> };
+
+const days = (ms: number) => Math.floor(ms / DAY);
+const date = (ms: number) => new Date(ms).toISOString().slice(0, 10);
+
+/**
+ * The lifecycle checks, on a flagd document, the flag file's history and the code's references:
+ * expired flags and references to undefined flags are errors; old rollouts, flags settled at 100% / 0%
+ * (candidates for removal), flags no code mentions and bad lifecycle metadata are warnings.
+ */
+export function lintFlags(flags: Record<string, FlagJson>, history: History, code: CodeReferences | undefined, now: number, options: LintOptions = {}): Finding[] {
+  const rolloutMaxDays = options.rolloutMaxDays ?? 90;
+  const settledDays = options.settledDays ?? 7;
+  const findings: Finding[] = [];
+  const add = (severity: Finding['severity'], rule: Rule, flag: string, message: string) => findings.push({ severity, rule, flag, message });
+
+  for (const [key, flag] of Object.entries(flags)) {
+    const meta = flag.metadata ?? {};
+    const type = meta.type;
+    if (type !== undefined && !(FLAG_TYPES as readonly unknown[]).includes(type)) add('warning', 'metadata', key, `type ${JSON.stringify(type)} is not one of ${FLAG_TYPES.join(', ')}`);
+    if (typeof meta.owner !== 'string' || meta.owner.trim() === '') add('warning', 'metadata', key, 'no owner (metadata.owner)');
+
+    if (meta.expiry !== undefined) {
+      const expiry = typeof meta.expiry === 'string' ? Date.parse(meta.expiry) : Number.NaN;
+      if (!Number.isFinite(expiry)) add('warning', 'metadata', key, `expiry ${JSON.stringify(meta.expiry)} is not an ISO date`);
+      else if (expiry < now) add('error', 'expired', key, `expired on ${date(expiry)} (${days(now - expiry)} days ago)${typeof meta.owner === 'string' ? `; owner ${meta.owner}` : ''}`);
+    }
+
+    const seen = history.flags.get(key);
+    const since = history.from === 'git' ? 'unchanged since' : 'file modified';
+    const share = flag.state === 'DISABLED' ? undefined : rolloutShare(flag.targeting, Math.floor(now / 1000));
+    if (share && share.percent > 0 && share.percent < 100) {
+      const created = seen?.created;
+      if (created !== undefined && now - created > rolloutMaxDays * DAY) {
+        add('warning', 'stale-rollout', key, `still rolling out (${Math.round(share.percent)}% on "${share.treatment}") ${days(now - created)} days after it was added on ${date(created)}`);
+      }
+    }
+
+    // Release and experiment flags are temporary; operational and permission flags are meant to stay.
+    const temporary = type === undefined || type === 'release' || type === 'experiment';
+    const everyone = flag.targeting === undefined || flag.targeting === null ? 'static' : share && (share.percent === 100 || share.percent === 0) ? `${share.percent}%` : undefined;
+    if (temporary && everyone && seen) {
+      const lastStep = share?.schedule?.at(-1)?.at;
+      const settled = Math.max(seen.unchangedSince, lastStep !== undefined ? lastStep * 1000 : 0);
+      if (now - settled >= settledDays * DAY) {
+        const what = everyone === 'static' ? `serves "${String(flag.defaultVariant)}" to everyone` : `at ${everyone}`;
+        add('warning', 'remove', key, `${what} for ${days(now - settled)} days (${since} ${date(settled)}): a candidate for removal`);
+      }
+    }
+
+    if (code && !code.literals.has(key)) add('warning', 'unreferenced', key, `defined but never referenced in the code (${code.files} files)`);
+  }
+
+  if (code) {
+    for (const ref of code.evaluations) {
+      if (!Object.hasOwn(flags, ref.key)) add('error', 'undefined', ref.key, `${ref.file}:${ref.line} evaluates a flag the file does not define`);
+    }
+  }
+  return findings;
+}
