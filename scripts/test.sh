@@ -16,7 +16,7 @@ summary_status=$?
 (cd benchmarks && node guard.mjs)
 guard_status=$?
 # The API reference (docs/api): fails when a public signature uses a type the package does not export.
-npx --yes pnpm@10.34.9 exec typedoc --logLevel Warn
+npx --yes pnpm@10.34.9 exec typedoc --logLevel Warn --treatWarningsAsErrors
 docs_status=$?
 [ "$docs_status" -eq 0 ] && echo "API reference: docs/api/index.html"
 [ "$vitest_status" -eq 0 ] && [ "$summary_status" -eq 0 ] && [ "$guard_status" -eq 0 ] && [ "$docs_status" -eq 0 ]
