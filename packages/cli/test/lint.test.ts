@@ -47,7 +47,7 @@ describe('switchyard lint', () => {
     const run = await cli('lint', join(repo, 'flags.json'), '--code', join(repo, 'src'), '--now', NOW);
     expect(run.code).toBe(1);
     const lines = run.stdout.trim().split('\n');
-    expect(lines[0]).toContain('8 flags, 2 source files');
+    expect(lines[0]).toContain('9 flags, 2 source files');
     expect(lines[0]).toContain('ages from git history');
     const found = (rule: string, flag: string) => lines.find((l) => new RegExp(`^\\w+\\s+${rule}\\s+${flag}\\s`).test(l));
     expect(found('expired', 'old-banner')).toMatch(/^error .*expired on 2026-10-01 \(53 days ago\); owner marketing/);
@@ -56,13 +56,14 @@ describe('switchyard lint', () => {
     expect(found('remove', 'dark-mode')).toMatch(/at 100% for 22 days \(unchanged since 2026-11-01\): a candidate for removal/);
     expect(found('remove', 'legacy-toggle')).toMatch(/serves "on" to everyone for 175 days/);
     expect(found('unreferenced', 'legacy-toggle')).toContain('never referenced');
+    expect(found('remove', 'old-experiment')).toMatch(/disabled for 175 days/);
     expect(found('metadata', 'bad-type')).toContain('type "feature" is not one of release, experiment, operational, permission');
     // Not reported: a rollout finished today, long-lived flag types, flags the code uses, vendored code.
     expect(found('remove', 'fresh-rollout')).toBeUndefined();
     expect(found('remove', 'payments-kill')).toBeUndefined();
     expect(found('unreferenced', 'payments-kill')).toBeUndefined(); // referenced through a constant
     expect(run.stdout).not.toContain('vendored-flag');
-    expect(lines.at(-1)).toBe('2 errors, 7 warnings');
+    expect(lines.at(-1)).toBe('2 errors, 9 warnings');
   });
 
   it('prints JSON for tools, and fails on warnings only with --strict', async () => {

@@ -61,12 +61,13 @@ export function lintFlags(flags: Record<string, FlagJson>, history: History, cod
 
     // Release and experiment flags are temporary; operational and permission flags are meant to stay.
     const temporary = type === undefined || type === 'release' || type === 'experiment';
-    const everyone = flag.targeting === undefined || flag.targeting === null ? 'static' : share && (share.percent === 100 || share.percent === 0) ? `${share.percent}%` : undefined;
+    const noTargeting = flag.targeting === undefined || flag.targeting === null || (typeof flag.targeting === 'object' && Object.keys(flag.targeting).length === 0);
+    const everyone = flag.state === 'DISABLED' ? 'disabled' : noTargeting ? 'static' : share && (share.percent === 100 || share.percent === 0) ? `${share.percent}%` : undefined;
     if (temporary && everyone && seen) {
       const lastStep = share?.schedule?.at(-1)?.at;
       const settled = Math.max(seen.unchangedSince, lastStep !== undefined ? lastStep * 1000 : 0);
       if (now - settled >= settledDays * DAY) {
-        const what = everyone === 'static' ? `serves "${String(flag.defaultVariant)}" to everyone` : `at ${everyone}`;
+        const what = everyone === 'disabled' ? 'disabled' : everyone === 'static' ? `serves "${String(flag.defaultVariant)}" to everyone` : `at ${everyone}`;
         add('warning', 'remove', key, `${what} for ${days(now - settled)} days (${since} ${date(settled)}): a candidate for removal`);
       }
     }

@@ -155,7 +155,7 @@ export class RolloutGuard implements Hook {
     if (Date.now() < s.coolDownUntil || this.provider.overrides().has(flag)) return;
     const snapshotFlag = this.provider.snapshot?.flags.get(flag);
     const control = this.flags.get(flag)?.control ?? snapshotFlag?.defaultVariant;
-    if (control === undefined) return;
+    if (control === undefined || !snapshotFlag?.variants.has(control)) return; // nothing valid to roll back to
     const controlArm = s.arms.get(control);
     if (!controlArm || controlArm.n < this.options.minSamples) return;
     for (const [variant, arm] of s.arms) {
