@@ -3,6 +3,7 @@
 // call it, alternating evaluators round by round, median of the per-round mitata p50s.
 import { do_not_optimize, measure } from 'mitata';
 import { contexts, flagList } from './fixtures.mjs';
+import { median } from './stats.mjs';
 
 export const CASES = [
   { name: '(a) static boolean', key: 'static', users: 'plain', flags: 'small', target: 3 },
@@ -13,7 +14,6 @@ export const CASES = [
   { name: '(f) (b) with 10,000 flags loaded', key: 'flag-1', users: 'plain', flags: 'large', target: 3 },
 ];
 
-const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const USERS = { plain: () => contexts(), wide: () => contexts(97) }; // wide: 100 attributes with targetingKey, email, plan
 const FLAGS = { small: () => flagList(), large: () => flagList(10_000) };
 

@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startServe } from './serve.mjs';
 import { writeSection } from './report.mjs';
+import { quantile } from './stats.mjs';
 
 const FLIPS = Number(process.env.PROPAGATION_FLIPS ?? 10);
 const RUNS = [
@@ -25,7 +26,6 @@ const write = (on) => {
 write(true);
 
 const { url, stop } = await startServe([file]);
-const quantile = (xs, q) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(q * xs.length))];
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 /** Flips the kill switch FLIPS times; each sample is one provider's delay for one flip. */

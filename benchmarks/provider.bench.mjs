@@ -6,9 +6,9 @@ import { SwitchyardProvider } from '@switchyard/node';
 import { do_not_optimize, measure } from 'mitata';
 import { contexts, document } from './fixtures.mjs';
 import { writeSection } from './report.mjs';
+import { median } from './stats.mjs';
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 15);
-const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const users = contexts();
 
 const provider = new SwitchyardProvider({ source: { type: 'poll', url: 'http://127.0.0.1:9', intervalMs: 3_600_000, backoff: { initialMs: 3_600_000 } }, bootstrap: document() });

@@ -5,12 +5,12 @@ import { measure } from 'mitata';
 import { contexts, flagList } from './fixtures.mjs';
 import { EVALUATORS, label } from './peers/index.mjs';
 import { writeSection } from './report.mjs';
+import { median } from './stats.mjs';
 
 if (!globalThis.gc) throw new Error('run with node --expose-gc');
 const SIZES = [10, 1_000, 10_000];
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
 const LOADS = 7;
-const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const evaluators = EVALUATORS.filter((e) => ['Switchyard', 'flagd-core'].includes(e.name)); // the two that load the same flagd document
 const users = contexts();
 

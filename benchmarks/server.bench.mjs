@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startServe } from './serve.mjs';
 import { writeSection } from './report.mjs';
+import { quantile } from './stats.mjs';
 
 const CLIENTS = Number(process.env.SSE_CLIENTS ?? 1000);
 const EDITS = Number(process.env.SSE_EDITS ?? 10);
@@ -29,7 +30,6 @@ writeFileSync(join(dir, 'keys.json'), JSON.stringify({ keys: [{ key: KEY, enviro
 const auth = { authorization: `Bearer ${KEY}` };
 
 const { url, stop } = await startServe([file, '--keys', join(dir, 'keys.json')]);
-const percentile = (xs, p) => xs[Math.min(xs.length - 1, Math.floor((p / 100) * xs.length))];
 
 try {
   const etag = (await fetch(`${url}/v1/flags`, { headers: auth })).headers.get('etag');
@@ -92,8 +92,7 @@ try {
     for (const s of seen) latencies.push(s.get(version) - t0);
     await new Promise((r) => setTimeout(r, 200));
   }
-  latencies.sort((a, b) => a - b);
-  const propagation = { clients: CLIENTS, connectedPerServer: gauge, edits: EDITS, p50: percentile(latencies, 50), p99: percentile(latencies, 99), max: latencies.at(-1) };
+  const propagation = { clients: CLIENTS, connectedPerServer: gauge, edits: EDITS, p50: quantile(latencies, 0.5), p99: quantile(latencies, 0.99), max: Math.max(...latencies) };
   console.log(`SSE: ${gauge} streams; edit → last client: p50 ${propagation.p50.toFixed(1)} ms, p99 ${propagation.p99.toFixed(1)} ms, max ${propagation.max.toFixed(1)} ms`);
   for (const r of requests) r.destroy();
   agent.destroy();

@@ -138,9 +138,9 @@ export class SwitchyardProvider implements Provider {
     return cleared;
   }
 
-  /** The overrides in force: flag key → variant and reason. */
+  /** The overrides in force: flag key → variant and reason (a live view). */
   overrides(): ReadonlyMap<string, Override> {
-    return new Map(this.overridable.overrides);
+    return this.overridable.overrides;
   }
 
   onTrack(listener: (event: TrackingEvent) => void): () => void {

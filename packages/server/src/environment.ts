@@ -2,7 +2,7 @@ import { diffSnapshots, extensionOperators, formatIssue, parseFlags, type Issue,
 import { clientDocument, type Scope } from './audience.js';
 import { etagOf } from './http/etag.js';
 import type { Logger } from './logger.js';
-import { applyRollbacks, definitionOf, type Rollback } from './rollbacks.js';
+import { applyRollbacks, definitionOf, publicView, type Rollback } from './rollbacks.js';
 
 /** One audience's view of a published version: the exact bytes served and their ETag. */
 export interface Representation {
@@ -126,18 +126,17 @@ export class Environment {
    * Serves `variant` of `flag` to everyone, in every client, until the flag changes at its source or
    * `lift` is called; published (and streamed) at once. Throws a message for an unknown flag/variant.
    */
-  rollback(flag: string, variant: string, reason: string, by: string): Rollback {
+  rollback(flag: string, variant: string, reason: string, by: string): Omit<Rollback, 'baseline'> {
     const source = this.sourceSnapshot;
     const baseline = source && definitionOf(source, flag);
     if (!source || baseline === undefined) throw new RangeError(`no flag "${flag}" in environment "${this.name}"`);
     if (!source.flags.get(flag)!.variants.has(variant)) throw new RangeError(`flag "${flag}" has no variant "${variant}"`);
     const rollback: Rollback = { flag, variant, reason, by, at: new Date().toISOString(), baseline };
     this.rollbacks.set(flag, rollback);
-    const { baseline: _, ...entry } = rollback;
-    this.record({ time: rollback.at, outcome: 'rollback', source: `rollback by ${by}`, rollback: entry });
+    this.record({ time: rollback.at, outcome: 'rollback', source: `rollback by ${by}`, rollback: publicView(rollback) });
     this.options.logger.warn(`[${this.name}] rolled back ${flag} to "${variant}" (by ${by}): ${reason}`);
     this.republish(`rollback of ${flag} by ${by}`);
-    return rollback;
+    return publicView(rollback);
   }
 
   /** Removes a rollback; the source's definition of the flag is served again. */
@@ -145,15 +144,14 @@ export class Environment {
     const rollback = this.rollbacks.get(flag);
     if (!rollback) return false;
     this.rollbacks.delete(flag);
-    const { baseline: _, ...entry } = rollback;
-    this.record({ time: new Date().toISOString(), outcome: 'lifted', source: why, rollback: entry });
+    this.record({ time: new Date().toISOString(), outcome: 'lifted', source: why, rollback: publicView(rollback) });
     this.options.logger.info(`[${this.name}] rollback of ${flag} lifted: ${why}`);
     if (republish) this.republish(`rollback of ${flag} lifted`);
     return true;
   }
 
   activeRollbacks(): Omit<Rollback, 'baseline'>[] {
-    return [...this.rollbacks.values()].map(({ baseline: _, ...r }) => r);
+    return [...this.rollbacks.values()].map(publicView);
   }
 
   /** Publishes the last source document again with the current rollbacks. */

@@ -15,6 +15,9 @@ export interface Rollback {
   readonly baseline: string;
 }
 
+/** A rollback as the API and the audit trail show it (without the baseline definition). */
+export const publicView = ({ baseline: _, ...rollback }: Rollback): Omit<Rollback, 'baseline'> => rollback;
+
 type FlagJson = { defaultVariant?: unknown; targeting?: unknown; metadata?: Record<string, unknown> };
 
 export const definitionOf = (snapshot: Snapshot, flag: string): string | undefined => {

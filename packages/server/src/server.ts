@@ -138,7 +138,7 @@ export class SwitchyardServer {
           if (typeof flag !== 'string' || typeof variant !== 'string') throw new HttpError(400, { error: 'body must be {"flag": string, "variant": string, "reason"?: string}' });
           try {
             const rollback = env.rollback(flag, variant, typeof reason === 'string' ? reason.slice(0, 2000) : 'no reason given', principal.name);
-            return sendJson(res, 201, { environment: env.name, version: env.current!.version, rollback: { ...rollback, baseline: undefined } }, cors);
+            return sendJson(res, 201, { environment: env.name, version: env.current!.version, rollback }, cors);
           } catch (e) {
             if (e instanceof RangeError) throw new HttpError(404, { error: e.message });
             throw e;

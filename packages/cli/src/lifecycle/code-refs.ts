@@ -14,10 +14,15 @@ const EXTENSIONS = new Set(['.ts', '.tsx', '.mts', '.cts', '.js', '.jsx', '.mjs'
 const SKIP = new Set(['node_modules', '.git', 'dist', 'build', 'coverage', '.next', '.turbo', '.cache']);
 const MAX_FILE = 1024 * 1024;
 
-// Every pattern is linear: disjoint character classes and bounded repetition, no nested quantifiers.
-const LITERAL = /'([^'\\\n]{1,200})'|"([^"\\\n]{1,200})"|`([^`\\$\n]{1,200})`/g;
-const EVALUATION =
-  /\b(?:get(?:Boolean|String|Number|Object)(?:Value|Details)|use(?:Boolean|String|Number|Object)Flag(?:Value|Details)?|resolve(?:Boolean|String|Number|Object)Evaluation)\s*(?:<[^<>()\n]{0,200}>)?\s*\(\s*(?:'([^'\\\n]{1,200})'|"([^"\\\n]{1,200})"|`([^`\\$\n]{1,200})`)/g;
+// Both patterns are linear: disjoint character classes and bounded repetition, no nested quantifiers.
+/** A short string literal without escapes or interpolation; its text is group 1, 2 or 3. */
+const STRING = String.raw`'([^'\\\n]{1,200})'|"([^"\\\n]{1,200})"|\`([^\`\\$\n]{1,200})\``;
+const LITERAL = new RegExp(STRING, 'g');
+/** An evaluation call whose first argument is such a literal: getBooleanValue('k', …), useStringFlagValue<T>("k"), … */
+const EVALUATION = new RegExp(
+  String.raw`\b(?:get(?:Boolean|String|Number|Object)(?:Value|Details)|use(?:Boolean|String|Number|Object)Flag(?:Value|Details)?|resolve(?:Boolean|String|Number|Object)Evaluation)\s*(?:<[^<>()\n]{0,200}>)?\s*\(\s*(?:${STRING})`,
+  'g',
+);
 
 async function* sourceFiles(dir: string): AsyncGenerator<string> {
   for (const entry of await readdir(dir, { withFileTypes: true })) {

@@ -82,6 +82,7 @@ export class RolloutGuard implements Hook {
   private readonly options: Required<Pick<RolloutGuardOptions, 'margin' | 'alpha' | 'tau' | 'minSamples' | 'coolDownMs' | 'errorEvent' | 'latencyEvent'>> & RolloutGuardOptions;
   private readonly stop: () => void;
   private readonly decisions: RollbackDecision[] = [];
+  private readonly logger: NonNullable<RolloutGuardOptions['logger']>;
 
   constructor(
     private readonly provider: SwitchyardProvider,
@@ -92,6 +93,7 @@ export class RolloutGuard implements Hook {
     for (const [key, spec] of Object.entries(flags as Record<string, { control?: string }>)) this.flags.set(key, spec);
     if (!(this.options.alpha > 0 && this.options.alpha < 1) || this.options.margin < 0 || this.options.minSamples < 1) throw new RangeError('RolloutGuard: alpha must be in (0, 1), margin ≥ 0, minSamples ≥ 1');
     this.served = new LRUCache({ max: options.maxUsers ?? 100_000 });
+    this.logger = options.logger ?? console;
     const untrack = provider.onTrack((event) => this.tracked(event));
     // A new definition of a guarded flag (a new rollout, an operator's fix) starts its statistics afresh.
     const changed = ({ flagsChanged = [] }: { flagsChanged?: string[] } = {}) => {
@@ -185,7 +187,7 @@ export class RolloutGuard implements Hook {
       reported: this.report(flag, to, message),
     };
     this.decisions.push(decision);
-    (this.options.logger ?? console).warn(`switchyard guard: ${message}`);
+    this.logger.warn(`switchyard guard: ${message}`);
     this.options.onRollback?.(decision);
   }
 
@@ -203,7 +205,7 @@ export class RolloutGuard implements Hook {
       return 'reported';
     } catch (e) {
       const why = (e as Error).message;
-      (this.options.logger ?? console).error(`switchyard guard: could not report the rollback of ${flag} to ${target.url}: ${why} (rolled back in this process only)`);
+      this.logger.error(`switchyard guard: could not report the rollback of ${flag} to ${target.url}: ${why} (rolled back in this process only)`);
       return `failed: ${why}`;
     }
   }
