@@ -3,6 +3,7 @@
 //   SHOP_PORT (3000), SWITCHYARD_PORT (8013), SHOP_FLAGS_FILE (examples/shop/flags.live.json)
 import { spawn } from 'node:child_process';
 import { copyFile } from 'node:fs/promises';
+import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { startShop } from './shop.mjs';
 
@@ -15,11 +16,9 @@ const port = (name, fallback) => Number(process.env[name] ?? fallback);
 function serve(shopUrl) {
   const child = spawn(process.execPath, [cli, 'serve', flagsFile, '--port', String(port('SWITCHYARD_PORT', 8013)), '--cors', shopUrl], { stdio: ['ignore', 'pipe', 'inherit'] });
   const url = new Promise((resolve, reject) => {
-    let out = '';
-    child.stdout.on('data', (chunk) => {
-      out += chunk;
-      process.stdout.write(`[switchyard serve] ${chunk}`);
-      const match = out.match(/listening on (http:\/\/[\d.:]+)/);
+    createInterface({ input: child.stdout }).on('line', (line) => {
+      process.stdout.write(`[switchyard serve] ${line}\n`);
+      const match = line.match(/listening on (http:\/\/[\d.:]+)/);
       if (match) resolve(match[1]);
     });
     child.on('exit', (code) => reject(new Error(`switchyard serve exited (${code})`)));
