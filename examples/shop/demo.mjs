@@ -58,6 +58,7 @@ console.log(`
     new-checkout      "fractional": [["on", 50], ["off", 50]]        rollout: the "on" share of shoppers
     internal-preview  the ends_with rule                             who counts as internal
   A broken edit is rejected whole (see this log); the last good flags keep serving.
+  "Break the new checkout" with simulated shoppers running: the guard rolls new-checkout back by itself.
 
   Ctrl-C stops everything.
 `);

@@ -80,7 +80,25 @@ async function checkout() {
   const body = await res.json();
   $('order').textContent = body.accepted
     ? `Order accepted by the server (${body.checkout} checkout; checkout-enabled: ${body.details.variant}, ${body.details.reason}).`
-    : `The server refused the order: HTTP ${res.status} (checkout-enabled: ${body.details.variant}, ${body.details.reason}).`;
+    : res.status === 500
+      ? `The order failed in the ${body.checkout} checkout (HTTP 500, reported with client.track('error')).`
+      : `The server refused the order: HTTP ${res.status} (checkout-enabled: ${body.details.variant}, ${body.details.reason}).`;
+}
+
+/** The guard's numbers, polled from the shop while the page is open. */
+async function renderGuard() {
+  const g = await (await fetch('/api/guard')).json();
+  $('traffic').textContent = g.traffic ? `Stop simulated shoppers (${g.orders} orders, ${g.failed} failed)` : 'Start simulated shoppers (50 orders/s)';
+  $('traffic').dataset.on = String(!g.traffic);
+  $('break').textContent = g.broken ? 'Mend the new checkout' : 'Break the new checkout (20% of its orders fail)';
+  $('break').dataset.on = String(!g.broken);
+  $('guard-stats').replaceChildren(...Object.values(g.stats).map((arm) => {
+    const row = document.createElement('tr');
+    row.dataset.variant = arm.variant;
+    for (const text of [arm.variant, arm.evaluations, arm.errors, `${(arm.errorRate * 100).toFixed(1)}%`]) row.append(Object.assign(document.createElement('td'), { textContent: String(text) }));
+    return row;
+  }));
+  if (g.rollback) $('rollback').textContent = `${new Date(g.rollback.at).toLocaleTimeString()}: ${g.rollback.message}`;
 }
 
 function setStatus(status, message = '') {
@@ -97,6 +115,11 @@ async function main() {
     render();
   });
   $('checkout').addEventListener('click', checkout);
+  const traffic = (body) => fetch('/api/traffic', { method: 'POST', body: JSON.stringify(body) }).then(renderGuard);
+  $('traffic').addEventListener('click', () => traffic({ traffic: $('traffic').dataset.on === 'true' }));
+  $('break').addEventListener('click', () => traffic({ broken: $('break').dataset.on === 'true' }));
+  setInterval(() => void renderGuard().catch(() => {}), 500);
+  void renderGuard();
   $('kill').addEventListener('click', () => press({ key: 'checkout-enabled', on: $('kill').dataset.on === 'true' }, 'kill switch'));
   for (const b of document.querySelectorAll('[data-variant]')) b.addEventListener('click', () => press({ key: 'banner-text', variant: b.dataset.variant }, `banner ${b.dataset.variant}`));
   for (const b of document.querySelectorAll('[data-percent]')) b.addEventListener('click', () => press({ key: 'new-checkout', percent: Number(b.dataset.percent) }, `rollout ${b.dataset.percent}%`));

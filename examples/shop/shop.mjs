@@ -1,12 +1,14 @@
 // The shop: a small Node server. It serves the page (bundled with esbuild at start-up), takes orders —
-// gated server-side by the `checkout-enabled` kill switch through @switchyard/node and OpenFeature —
-// and applies the page's flag buttons to the flag file.
+// gated server-side by the `checkout-enabled` kill switch through @switchyard/node and OpenFeature, and
+// watched by a RolloutGuard that rolls `new-checkout` back when its orders fail — and applies the
+// page's flag buttons to the flag file.
 import { OpenFeature } from '@openfeature/server-sdk';
 import { SwitchyardProvider } from '@switchyard/node';
 import { build } from 'esbuild';
 import { readFile } from 'node:fs/promises';
 import { createServer } from 'node:http';
 import { changeFlag } from './flag-file.mjs';
+import { createOrders } from './orders.mjs';
 
 const here = new URL('.', import.meta.url);
 
@@ -30,7 +32,7 @@ const send = (res, status, body, type = 'application/json') => {
 export async function startShop({ port, host = '127.0.0.1', flagsFile }) {
   const [html, script] = await Promise.all([readFile(new URL('index.html', here), 'utf8'), bundlePage()]);
   const client = OpenFeature.getClient('shop');
-  let provider;
+  const orders = createOrders(client);
   let switchyardUrl;
 
   const routes = {
@@ -40,11 +42,14 @@ export async function startShop({ port, host = '127.0.0.1', flagsFile }) {
     // An order: the server decides with its own provider, whatever the page showed.
     'POST /api/checkout': async (req, res) => {
       const { targetingKey, email } = await readBody(req);
-      const context = { targetingKey: String(targetingKey ?? ''), email: String(email ?? '') };
-      const details = await client.getBooleanDetails('checkout-enabled', false, context);
-      const flow = await client.getBooleanValue('new-checkout', false, context);
-      const { value, variant, reason } = details;
-      send(res, value ? 200 : 503, { accepted: value, checkout: flow ? 'new' : 'classic', details: { value, variant, reason } });
+      const result = await orders.order({ targetingKey: String(targetingKey ?? ''), email: String(email ?? '') });
+      const { value, variant, reason } = result.details;
+      send(res, value ? (result.accepted ? 200 : 500) : 503, { accepted: result.accepted, checkout: result.checkout, details: { value, variant, reason } });
+    },
+    'GET /api/guard': (_req, res) => send(res, 200, orders.status()),
+    'POST /api/traffic': async (req, res) => {
+      orders.set(await readBody(req));
+      send(res, 200, orders.status());
     },
     'POST /api/flags': async (req, res) => {
       const { key, ...change } = await readBody(req);
@@ -68,10 +73,12 @@ export async function startShop({ port, host = '127.0.0.1', flagsFile }) {
     url,
     async connect(serveUrl) {
       switchyardUrl = serveUrl;
-      provider = new SwitchyardProvider({ source: { type: 'sse', url: serveUrl } });
+      const provider = new SwitchyardProvider({ source: { type: 'sse', url: serveUrl } });
       await OpenFeature.setProviderAndWait('shop', provider);
+      orders.guard(provider, serveUrl);
     },
     async close() {
+      orders.close();
       server.closeAllConnections();
       await new Promise((resolve) => server.close(resolve));
       await OpenFeature.close();

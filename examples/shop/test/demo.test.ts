@@ -103,9 +103,27 @@ describe('the demo (npm start)', () => {
     expect(await page.locator('#checkout').isDisabled()).toBe(true);
     // The server decides with its own provider (@switchyard/node over SSE), whatever the page shows.
     await expect.poll(async () => (await fetch(`${shopUrl}/api/checkout`, { method: 'POST', body: '{"targetingKey":"user-bob"}' })).status).toBe(503);
+  });
+
+  it('rolls a broken new checkout back automatically: the guard decides, switchyard serve tells everyone', async () => {
+    await page.click('#kill'); // resume checkout
+    await expect.poll(() => page.locator('#paused').isVisible(), { timeout: 5_000 }).toBe(false);
+    await page.click('[data-percent="50"]');
+    await expect.poll(async () => (await shoppersIn()).size, { timeout: 5_000 }).toBeLessThan(100);
+    await page.click('#traffic');
+    await page.click('#break');
+    // 50 simulated orders a second, half on the new checkout failing 20% of the time vs 1%.
+    await expect.poll(() => page.locator('#rollback').textContent(), { timeout: 30_000, interval: 250 }).toContain('rolled back new-checkout from "on" to "off"');
+    expect(await page.locator('#rollback').textContent()).toMatch(/error rate \d+\.\d% \(\d+\/\d+\) vs \d+\.\d% .*mSPRT/);
+    // The rollback went through switchyard serve: the page's own provider now serves "off" to everyone.
+    await expect.poll(async () => (await shoppersIn()).size, { timeout: 5_000 }).toBe(0);
+    expect(await cell('new-checkout', 'value').textContent()).toBe('false');
+    const served = await (await fetch(`${(await (await fetch(`${shopUrl}/api/config`)).json()).switchyardUrl}/v1/rollbacks`)).json();
+    expect(served.rollbacks).toMatchObject([{ flag: 'new-checkout', variant: 'off' }]);
     mkdirSync(report, { recursive: true });
     await page.screenshot({ path: join(report, 'demo.png'), fullPage: true });
-  });
+    await page.click('#traffic'); // stop the shoppers
+  }, 60_000);
 
   it('stops cleanly on Ctrl-C, taking switchyard serve with it', async () => {
     const { switchyardUrl } = await (await fetch(`${shopUrl}/api/config`)).json();
