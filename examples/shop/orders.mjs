@@ -33,6 +33,7 @@ export function createOrders(client) {
       guard = new RolloutGuard(provider, {
         flags: ['new-checkout'],
         minSamples: 100,
+        coolDownMs: 10_000, // short for the demo: roll out again (a rollout button) and break it again
         report: { url: switchyardUrl },
         onRollback: (d) => (decision = d),
         logger: { warn: (m) => console.log(`[shop] ${m}`), error: (m) => console.error(`[shop] ${m}`) },
