@@ -33,12 +33,69 @@ for (const entry of ENTRIES) {
 }
 
 const kb = (b) => (b / 1024).toFixed(1);
-const budget = (b) => (!b ? '' : `${b.target ? `${kb(b.target)} KB` : '—'} / ${kb(b.ceiling)} KB`);
 const markdown = [
   `Measured ${new Date().toISOString().slice(0, 10)} with esbuild (bundle, minify, ESM, platform browser), \`@openfeature/web-sdk\`/\`@openfeature/core\` external, gzip -9.`,
   '',
-  '| package | import | evaluates | min | min + gzip | budget: target / CI ceiling |',
+  '| package | import | evaluates | min | min + gzip | budget (CI) |',
   '|---|---|---|---:|---:|---:|',
-  ...rows.map((r) => `| ${r.ours ? `**${r.name}**` : `${r.name} ${r.version}`} | ${r.label} | ${r.evaluates} | ${kb(r.minified)} KB | ${r.ours ? `**${kb(r.gzip)} KB**` : `${kb(r.gzip)} KB`} (${r.gzip} B) | ${budget(r.budget)} |`),
+  ...rows.map((r) => `| ${r.ours ? `**${r.name}**` : `${r.name} ${r.version}`} | ${r.label} | ${r.evaluates} | ${kb(r.minified)} KB | ${r.ours ? `**${kb(r.gzip)} KB**` : `${kb(r.gzip)} KB`} (${r.gzip} B) | ${r.budget ? `${kb(r.budget)} KB` : ''} |`),
 ].join('\n');
 await writeSection('size', markdown, rows.map(({ name, label, version, minified, gzip }) => ({ name, label, version, minified, gzip })));
+
+// Where Switchyard's bytes go: each layer bundled on its own (gzip of the whole layer, so what a part
+// adds is the difference), and what three operator groups cost inside the evaluator.
+const LAYERS = {
+  browser: [
+    ['evaluator: parse, validate, compile, resolve (all flagd operators)', "export { parseFlags } from '@switchyard/core';"],
+    ['+ snapshot store: atomic swap, exact changed keys', "export { SnapshotStore } from '@switchyard/core';"],
+    ['+ sync: SSE, ETag polling, backoff, staleness', "export { SyncEngine, SseStream, HttpPoller } from '@switchyard/core';"],
+    ['+ `SwitchyardWebProvider`: OpenFeature events, persistence, page visibility', "export { SwitchyardWebProvider } from '@switchyard/web';"],
+  ],
+  neutral: [
+    ['evaluator: parse, validate, compile, resolve (all flagd operators)', "export { parseFlags } from '@switchyard/core';"],
+    ['+ snapshot store: atomic swap, exact changed keys', "export { SnapshotStore } from '@switchyard/core';"],
+    ['+ `EdgeFlags`: TTL refresh, ETag, platform cache, fallback', "export { EdgeFlags } from '@switchyard/edge';"],
+  ],
+};
+const layers = [];
+for (const [platform, entries] of Object.entries(LAYERS)) {
+  let before = 0;
+  for (const [part, contents] of entries) {
+    const { gzip } = await bundleSize({ contents, resolveDir: here, platform, ...(platform === 'neutral' ? { external: [] } : {}) });
+    layers.push({ platform, part, gzip, adds: gzip - before });
+    before = gzip;
+  }
+}
+
+// The evaluator built from source with operator modules replaced by empty ones.
+const OPERATOR_GROUPS = { sem_ver: 'sem-ver', 'arithmetic (+ - * / % min max)': 'arithmetic', 'arrays (map filter reduce all some none merge)': 'arrays' };
+const withoutOperators = (modules) => ({
+  name: 'without-operators',
+  setup(b) {
+    const filter = new RegExp(`operators/(${modules.join('|')})\\.ts$`);
+    b.onLoad({ filter }, () => ({ contents: 'export const semVerOperator = undefined, arithmeticOperators = {}, arrayOperators = {};', loader: 'ts' }));
+  },
+});
+const evaluatorSize = (modules) =>
+  bundleSize({ contents: "export { parseFlags } from '../packages/core/src/index.ts';", resolveDir: here, plugins: modules.length ? [withoutOperators(modules)] : [] });
+const full = (await evaluatorSize([])).gzip;
+const operators = [];
+for (const [group, module] of Object.entries(OPERATOR_GROUPS)) operators.push({ group, gzip: full - (await evaluatorSize([module])).gzip });
+operators.push({ group: 'the three together', gzip: full - (await evaluatorSize(Object.values(OPERATOR_GROUPS))).gzip });
+
+const breakdown = [
+  'Each layer bundled on its own (gzip -9); "adds" is the difference from the layer above.',
+  '',
+  '| platform | layer | adds | total |',
+  '|---|---|---:|---:|',
+  ...layers.map((l) => `| ${l.platform} | ${l.part} | ${l.adds} B | ${l.gzip} B |`),
+  '',
+  'Inside the evaluator (built from source, the operator module replaced by an empty one):',
+  '',
+  '| operators | cost |',
+  '|---|---:|',
+  ...operators.map((o) => `| ${o.group} | ${o.gzip} B |`),
+].join('\n');
+for (const l of layers) console.log(`${l.platform} ${l.part}: +${l.adds} B = ${l.gzip} B`);
+for (const o of operators) console.log(`operators ${o.group}: ${o.gzip} B`);
+await writeSection('size-breakdown', breakdown, { layers, operators });
