@@ -1,6 +1,6 @@
 // Bundle sizes of Switchyard's browser providers and the peers' browser SDKs, all built the same way
 // (scripts/bundle-size.mjs: esbuild bundle + minify, ESM, browser, OpenFeature SDK external, gzip -9).
-// Writes the `size` section of benchmarks/README.md.
+// Writes the `size` and `size-breakdown` sections of benchmarks/README.md.
 import { fileURLToPath } from 'node:url';
 import { readFileSync } from 'node:fs';
 import { BUDGETS, bundleSize } from '../scripts/bundle-size.mjs';
