@@ -58,13 +58,12 @@ export class SwitchyardWebProvider implements Provider {
     const restore = (cached: string | object | undefined) => cached !== undefined && store.apply(cached).outcome !== 'rejected';
     if (restore(this.options.bootstrap) || restore(load(this.storage))) this.cached = store.snapshot;
     this.engine.start();
-    if (this.options.transport === 'poll') {
-      // Hidden pages do not poll; a page shown again is refreshed at once.
-      this.unwatch = onVisibility(
-        () => void this.engine.stop(),
-        () => this.engine.start(),
-      );
-    }
+    // A hidden page neither polls nor holds a stream (browsers allow six HTTP/1.1 connections per
+    // origin across all tabs); shown again, it reconnects or polls at once and catches up.
+    this.unwatch = onVisibility(
+      () => void this.engine.stop(),
+      () => this.engine.start(),
+    );
     if ((this.live = !!store.snapshot)) return;
     let timer: ReturnType<typeof setTimeout> | undefined;
     const ms = this.options.initTimeoutMs ?? 10_000;

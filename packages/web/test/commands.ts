@@ -44,5 +44,12 @@ export const stopFlagServer: BrowserCommand<[]> = async () => {
   server = undefined;
 };
 
+/** Open client SSE streams, as the server's own metrics count them. */
+export const openStreams: BrowserCommand<[]> = async () => {
+  const metrics = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+  const line = metrics.split('\n').find((l) => l.startsWith('switchyard_sse_connections') && l.includes('scope="client"'));
+  return Number(line?.split(' ').pop() ?? 0);
+};
+
 /** Starts again on the same port, so the browser's EventSource and poller find it where they left it. */
 export const restartFlagServer: BrowserCommand<[]> = async () => listen();

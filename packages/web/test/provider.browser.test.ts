@@ -6,6 +6,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { commands } from 'vitest/browser';
 import { waitFor } from './wait.js';
 import { SwitchyardWebProvider, type SwitchyardWebProviderOptions } from '../src/index.js';
+import { onVisibility } from '../src/visibility.js';
 
 declare module 'vitest/browser' {
   interface BrowserCommands {
@@ -13,6 +14,7 @@ declare module 'vitest/browser' {
     setFlags(doc: unknown): Promise<void>;
     stopFlagServer(): Promise<void>;
     restartFlagServer(): Promise<string>;
+    openStreams(): Promise<number>;
   }
 }
 
@@ -131,12 +133,13 @@ describe('SwitchyardWebProvider in Chromium against the real server', () => {
     expect(client.getBooleanDetails('new-checkout', false)).toMatchObject({ value: true, reason: 'CACHED' });
   });
 
+  const setVisibility = (state: 'hidden' | 'visible') => {
+    Object.defineProperty(document, 'visibilityState', { value: state, configurable: true });
+    document.dispatchEvent(new Event('visibilitychange'));
+  };
+
   it('stops polling while the page is hidden and refreshes as soon as it is shown', async () => {
     const { client } = await start({ transport: 'poll', pollIntervalMs: 100 });
-    const setVisibility = (state: 'hidden' | 'visible') => {
-      Object.defineProperty(document, 'visibilityState', { value: state, configurable: true });
-      document.dispatchEvent(new Event('visibilitychange'));
-    };
     setVisibility('hidden');
     await new Promise((r) => setTimeout(r, 150));
     const hiddenAt = requests('/v1/flags');
@@ -146,5 +149,46 @@ describe('SwitchyardWebProvider in Chromium against the real server', () => {
     expect(client.getBooleanValue('new-checkout', true)).toBe(false);
     setVisibility('visible');
     await waitFor(() => client.getBooleanValue('new-checkout', false), 'the refresh on visible');
+  });
+
+  it('reacts to transitions only, so a repeated event cannot start a second poll loop or stream', () => {
+    const calls: string[] = [];
+    const unwatch = onVisibility(() => calls.push('hidden'), () => calls.push('visible'));
+    for (const state of ['visible', 'hidden', 'hidden', 'visible', 'visible', 'hidden'] as const) setVisibility(state);
+    unwatch();
+    setVisibility('visible');
+    expect(calls).toEqual(['hidden', 'visible', 'hidden']);
+  });
+
+  it('a page loaded in the background loads its flags, and being shown does not start a second loop', async () => {
+    setVisibility('hidden');
+    const { client } = await start({ transport: 'poll', pollIntervalMs: 60_000 });
+    expect(client.getBooleanValue('new-checkout', true)).toBe(false);
+    const loaded = requests('/v1/flags');
+    setVisibility('visible'); // the engine already runs: no second request, no second loop
+    await new Promise((r) => setTimeout(r, 200));
+    expect(requests('/v1/flags')).toBe(loaded);
+    setVisibility('hidden');
+    await commands.setFlags(doc('on'));
+    const served = async () => (await (await fetch(`${url}/v1/flags`, { headers: { authorization: 'Bearer client-key' } })).json()).flags['new-checkout'].defaultVariant === 'on';
+    await waitFor(served, 'the server to serve the edit'); // the next poll is a minute away
+    setVisibility('visible');
+    await waitFor(() => client.getBooleanValue('new-checkout', false), 'the refresh on visible');
+  });
+
+  it('closes the stream while the page is hidden and catches up with the exact keys when shown', async () => {
+    const { client, events } = await start();
+    await waitFor(async () => (await commands.openStreams()) === 1, 'the stream');
+    setVisibility('hidden');
+    await waitFor(async () => (await commands.openStreams()) === 0, 'the stream closed');
+    await commands.setFlags(doc('on', 'bye'));
+    await new Promise((r) => setTimeout(r, 400));
+    expect(client.getStringValue('banner', '')).toBe('hello');
+    expect(events.filter((e) => e.type === ProviderEvents.ConfigurationChanged)).toEqual([]);
+    setVisibility('visible');
+    await waitFor(() => client.getStringValue('banner', '') === 'bye', 'the catch-up on visible');
+    expect(events.find((e) => e.type === ProviderEvents.ConfigurationChanged)?.details?.flagsChanged?.sort()).toEqual(['banner', 'new-checkout']);
+    expect(events.filter((e) => e.type === ProviderEvents.Stale)).toEqual([]);
+    expect(await commands.openStreams()).toBe(1);
   });
 });

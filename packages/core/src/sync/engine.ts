@@ -19,6 +19,7 @@ export class SyncEngine {
   private resolveReady!: (snapshot: Snapshot) => void;
   private staleTimer?: ReturnType<typeof setTimeout>;
   private isStale = false;
+  private running = false;
   /** The most recent transport failure, if any (for start-up error messages). */
   lastError?: Error;
 
@@ -35,7 +36,10 @@ export class SyncEngine {
     return this.isStale;
   }
 
+  /** Starts the source; a no-op while it runs (a page shown twice must not poll twice). */
   start(): void {
+    if (this.running) return;
+    this.running = true;
     void this.source.start({
       payload: (payload) => {
         this.reachable();
@@ -52,6 +56,7 @@ export class SyncEngine {
   }
 
   async stop(): Promise<void> {
+    this.running = false;
     clearTimeout(this.staleTimer);
     this.staleTimer = undefined;
     await this.source.stop();
