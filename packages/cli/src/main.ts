@@ -12,7 +12,7 @@ Usage:
   switchyard validate FILE [--format F]
   switchyard evaluate FILE --flag KEY [--type boolean|string|number|object] [--default V] [--context JSON] [--now ISO|MS] [--format F]
   switchyard evaluate FILE --batch CASES.jsonl|-   (one {"flag","type","default","context"} per line)
-  switchyard serve SOURCE | NAME=SOURCE... [--port 8013] [--host 127.0.0.1] [--keys KEYS.json] [--cors ORIGIN]...
+  switchyard serve SOURCE | NAME=SOURCE... [--port 8013] [--host 127.0.0.1] [--keys KEYS.json] [--cors ORIGIN]... [--state DIR]
   switchyard rollout FILE --flag KEY --steps ISO=PCT,ISO=PCT... [--variant V] [--control V] [--dry-run]
   switchyard lint FILE [--code DIR] [--now ISO] [--strict] [--json] [--rollout-max-days 90] [--settled-days 7]
 
@@ -22,7 +22,8 @@ sticky percentage rollout for AppConfig flags carrying that numeric attribute.
 A serve SOURCE is a FILE, appconfig:APP/ENV/PROFILE (AppConfigData API; AWS credentials and region
 from the environment, --region, --appconfig-endpoint URL) or appconfig-agent:APP/ENV/PROFILE
 (--agent-url, default http://localhost:2772; token from APPCONFIG_AGENT_TOKEN). --appconfig-client-side
-marks flags from AppConfig sources visible to client keys.
+marks flags from AppConfig sources visible to client keys. --state DIR keeps rollbacks (POST
+/v1/rollbacks) across restarts and shares them with replicas that use the same directory.
 
 rollout writes a time-stepped fractional rule ($flagd.timestamp) that keeps users in as it grows.
 lint reports expired flags (metadata.expiry), rollouts older than 90 days, release/experiment flags at
@@ -73,6 +74,7 @@ export async function main(argv: string[], io: Output = stdio): Promise<number> 
             host: { type: 'string' },
             keys: { type: 'string' },
             cors: { type: 'string', multiple: true },
+            state: { type: 'string' },
             region: { type: 'string' },
             'appconfig-endpoint': { type: 'string' },
             'agent-url': { type: 'string' },

@@ -59,4 +59,39 @@ describe('switchyard serve', () => {
     expect(err).toContain('keys[0].scope: must be "server" or "client"');
     expect(err).toContain('keys[0].environment: must be one of default, not "prod"');
   });
+
+  it('keeps rollbacks across a restart with --state, and names a --state it cannot use', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'switchyard-state-'));
+    const state = join(dir, 'state');
+    const run = async (then: (url: string) => Promise<void>) => {
+      const child = spawn(process.execPath, [BIN, 'serve', EXAMPLE, '--port', '0', '--state', state], { stdio: ['ignore', 'pipe', 'pipe'] });
+      let out = '';
+      child.stdout.on('data', (d) => (out += d));
+      child.stderr.on('data', (d) => (out += d));
+      const exited = new Promise((resolve) => child.on('exit', resolve));
+      try {
+        await waitFor(() => out.includes('listening on'), 'the banner', 8000);
+        await then(out.match(/listening on (http:\/\/[\d.:]+)/)![1]);
+      } finally {
+        child.kill('SIGTERM');
+      }
+      expect(await exited).toBe(0);
+    };
+    const checkout = async (url: string) => (await (await fetch(`${url}/v1/flags`)).json()).flags['new-checkout'];
+    await run(async (url) => {
+      expect((await checkout(url)).targeting).toBeDefined();
+      const res = await fetch(`${url}/v1/rollbacks`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ flag: 'new-checkout', variant: 'off', reason: 'errors' }) });
+      expect(res.status).toBe(201);
+    });
+    await run(async (url) => {
+      expect(await checkout(url)).toMatchObject({ defaultVariant: 'off', metadata: { rolledBack: expect.stringContaining('errors') } });
+      expect((await checkout(url)).targeting).toBeUndefined();
+    });
+
+    const child = spawn(process.execPath, [BIN, 'serve', EXAMPLE, '--port', '0', '--state', EXAMPLE], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let err = '';
+    child.stderr.on('data', (d) => (err += d));
+    expect(await new Promise((resolve) => child.on('exit', resolve))).toBe(2);
+    expect(err).toContain(`cannot use --state ${EXAMPLE}: ENOTDIR`);
+  });
 });

@@ -2,6 +2,7 @@ import { diffSnapshots, extensionOperators, formatIssue, parseFlags, type Issue,
 import { clientDocument, type Scope } from './audience.js';
 import { etagOf } from './http/etag.js';
 import type { Logger } from './logger.js';
+import { sameRollback, type RollbackState } from './rollback-state.js';
 import { applyRollbacks, definitionOf, publicView, type Rollback } from './rollbacks.js';
 
 /** One audience's view of a published version: the exact bytes served and their ETag. */
@@ -42,6 +43,8 @@ export interface EnvironmentOptions {
   readonly historySize?: number;
   /** How many audit entries are kept; default 1,000. */
   readonly auditSize?: number;
+  /** Where rollbacks are kept across restarts and shared with replicas; without it they live in this process. */
+  readonly state?: RollbackState;
 }
 
 export type Listener = (published: Published) => void;
@@ -67,9 +70,13 @@ export class Environment {
     readonly name: string,
     readonly source: SyncSource,
     private readonly options: EnvironmentOptions,
-  ) {}
+  ) {
+    // Before the first document: a restarted server must not serve a rolled-back treatment even once.
+    for (const [flag, rollback] of options.state?.read() ?? []) this.rollbacks.set(flag, rollback);
+  }
 
   async start(): Promise<void> {
+    this.options.state?.watch(() => this.reconcile());
     await this.source.start({
       payload: (payload) => this.apply(typeof payload === 'string' ? payload : JSON.stringify(payload), this.source.description),
       reachable: () => undefined,
@@ -78,6 +85,7 @@ export class Environment {
   }
 
   async stop(): Promise<void> {
+    this.options.state?.close();
     await this.source.stop();
   }
 
@@ -133,6 +141,12 @@ export class Environment {
     if (!source.flags.get(flag)!.variants.has(variant)) throw new RangeError(`flag "${flag}" has no variant "${variant}"`);
     const rollback: Rollback = { flag, variant, reason, by, at: new Date().toISOString(), baseline };
     this.rollbacks.set(flag, rollback);
+    try {
+      this.options.state?.write(rollback);
+    } catch (e) {
+      // The treatment is failing: pin it here now even if other replicas cannot be told.
+      this.options.logger.error(`[${this.name}] rollback of ${flag} applies to this process only: cannot write ${this.options.state!.dir}: ${(e as Error).message}`);
+    }
     this.record({ time: rollback.at, outcome: 'rollback', source: `rollback by ${by}`, rollback: publicView(rollback) });
     this.options.logger.warn(`[${this.name}] rolled back ${flag} to "${variant}" (by ${by}): ${reason}`);
     this.republish(`rollback of ${flag} by ${by}`);
@@ -144,6 +158,11 @@ export class Environment {
     const rollback = this.rollbacks.get(flag);
     if (!rollback) return false;
     this.rollbacks.delete(flag);
+    try {
+      this.options.state?.remove(flag);
+    } catch (e) {
+      this.options.logger.error(`[${this.name}] cannot remove the rollback file of ${flag} from ${this.options.state!.dir}: ${(e as Error).message}`);
+    }
     this.record({ time: new Date().toISOString(), outcome: 'lifted', source: why, rollback: publicView(rollback) });
     this.options.logger.info(`[${this.name}] rollback of ${flag} lifted: ${why}`);
     if (republish) this.republish(`rollback of ${flag} lifted`);
@@ -152,6 +171,27 @@ export class Environment {
 
   activeRollbacks(): Omit<Rollback, 'baseline'>[] {
     return [...this.rollbacks.values()].map(publicView);
+  }
+
+  /** Takes in rollbacks made or lifted elsewhere (another replica sharing the state directory). */
+  private reconcile(): void {
+    const stored = this.options.state!.read();
+    let changed = false;
+    for (const [flag, rollback] of this.rollbacks) {
+      if (stored.has(flag)) continue;
+      this.rollbacks.delete(flag);
+      this.record({ time: new Date().toISOString(), outcome: 'lifted', source: `rollback state ${this.options.state!.dir}`, rollback: publicView(rollback) });
+      this.options.logger.info(`[${this.name}] rollback of ${flag} lifted elsewhere (state directory)`);
+      changed = true;
+    }
+    for (const [flag, rollback] of stored) {
+      if (sameRollback(this.rollbacks.get(flag), rollback)) continue;
+      this.rollbacks.set(flag, rollback);
+      this.record({ time: rollback.at, outcome: 'rollback', source: `rollback state ${this.options.state!.dir}`, rollback: publicView(rollback) });
+      this.options.logger.warn(`[${this.name}] rolled back ${flag} to "${rollback.variant}" elsewhere (by ${rollback.by}): ${rollback.reason}`);
+      changed = true;
+    }
+    if (changed) this.republish('rollback state');
   }
 
   /** Publishes the last source document again with the current rollbacks. */

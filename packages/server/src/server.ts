@@ -9,6 +9,7 @@ import { HttpError, readJsonBody, sendJson } from './http/respond.js';
 import { StreamHub, type StreamOptions } from './http/sse.js';
 import { consoleLogger, type Logger } from './logger.js';
 import { Metrics } from './metrics.js';
+import { RollbackState } from './rollback-state.js';
 import type { SyncSource } from '@switchyard/core';
 
 export interface SwitchyardServerOptions {
@@ -20,6 +21,11 @@ export interface SwitchyardServerOptions {
   readonly streams?: StreamOptions;
   readonly historySize?: number;
   readonly auditSize?: number;
+  /**
+   * A directory for rollbacks (`DIR/ENVIRONMENT/FLAG.json`): they survive restarts, and replicas sharing
+   * it apply each other's. Without it rollbacks live in this process only.
+   */
+  readonly state?: string;
 }
 
 const CLIENT_CACHE = 'public, max-age=0, s-maxage=1, stale-while-revalidate=30, stale-if-error=86400';
@@ -45,7 +51,8 @@ export class SwitchyardServer {
     this.streams = new StreamHub(options.streams);
     for (const { name, source } of options.environments) {
       if (this.environments.has(name)) throw new Error(`environment "${name}" is defined twice`);
-      const env = new Environment(name, source, { logger: this.logger, historySize: options.historySize, auditSize: options.auditSize });
+      const state = options.state === undefined ? undefined : new RollbackState(options.state, name, this.logger);
+      const env = new Environment(name, source, { logger: this.logger, historySize: options.historySize, auditSize: options.auditSize, state });
       env.onPublish((published) => this.streams.publish(env, published));
       this.environments.set(name, env);
     }

@@ -8,6 +8,8 @@ export interface ServeOptions extends SourceFlags {
   host?: string;
   keys?: string;
   cors?: string[];
+  /** Directory for rollbacks, so they survive restarts and reach replicas sharing it. */
+  state?: string;
 }
 
 const LOOPBACK = new Set(['127.0.0.1', 'localhost', '::1']);
@@ -51,11 +53,19 @@ export async function serve(args: string[], options: ServeOptions, io: Output, s
     throw new UsageError(`refusing to serve on ${host} without --keys: without keys every request gets every flag`);
   }
 
-  const server = new SwitchyardServer({
-    environments: environments.map(({ name, file }) => ({ name, source: sourceFor(file, options) })),
-    access,
-    logger: { info: io.out, warn: io.err, error: io.err },
-  });
+  let server: SwitchyardServer;
+  try {
+    server = new SwitchyardServer({
+      environments: environments.map(({ name, file }) => ({ name, source: sourceFor(file, options) })),
+      access,
+      logger: { info: io.out, warn: io.err, error: io.err },
+      state: options.state,
+    });
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === undefined) throw e;
+    throw new UsageError(`cannot use --state ${options.state}: ${code}`);
+  }
   let url: string;
   try {
     url = await server.listen(port, host);

@@ -1,0 +1,103 @@
+import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, watch, writeFileSync, type FSWatcher } from 'node:fs';
+import { join } from 'node:path';
+import type { Logger } from './logger.js';
+import type { Rollback } from './rollbacks.js';
+
+const FIELDS = ['flag', 'variant', 'reason', 'by', 'at', 'baseline'] as const;
+const SUFFIX = '.json';
+
+export interface RollbackStateOptions {
+  /** Re-read interval for filesystems (e.g. network volumes) whose watch events go missing; default 2,000 ms. */
+  readonly pollMs?: number;
+}
+
+/**
+ * An environment's rollbacks on disk (`switchyard serve --state DIR`): one file per rolled-back flag,
+ * `DIR/ENVIRONMENT/<flag, URI-encoded>.json`, written atomically. They survive a restart, and replicas
+ * sharing the directory see each other's. One file per flag means two replicas rolling back two flags
+ * at once never overwrite each other, and lifting one is deleting its file.
+ */
+export class RollbackState {
+  readonly dir: string;
+  private watcher?: FSWatcher;
+  private poll?: NodeJS.Timeout;
+  private debounce?: NodeJS.Timeout;
+  /** Problems already logged, by file: the directory is re-read every few seconds. */
+  private readonly reported = new Map<string, string>();
+
+  constructor(
+    root: string,
+    environment: string,
+    private readonly logger: Logger,
+    private readonly options: RollbackStateOptions = {},
+  ) {
+    this.dir = join(root, environment);
+    mkdirSync(this.dir, { recursive: true });
+  }
+
+  /** Every valid rollback file; an unreadable or malformed one is logged and skipped, never deleted. */
+  read(): Map<string, Rollback> {
+    const rollbacks = new Map<string, Rollback>();
+    for (const name of readdirSync(this.dir)) {
+      if (!name.endsWith(SUFFIX)) continue; // temporary files of a write in progress
+      const file = join(this.dir, name);
+      try {
+        const r = parseRollback(readFileSync(file, 'utf8'), decodeURIComponent(name.slice(0, -SUFFIX.length)));
+        rollbacks.set(r.flag, r);
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code === 'ENOENT') continue; // lifted by another replica meanwhile
+        const problem = (e as Error).message;
+        if (this.reported.get(name) !== problem) this.logger.warn(`ignoring rollback file ${file}: ${problem}`);
+        this.reported.set(name, problem);
+      }
+    }
+    return rollbacks;
+  }
+
+  write(rollback: Rollback): void {
+    const file = this.fileOf(rollback.flag);
+    const temp = `${file}.${process.pid}.tmp`;
+    writeFileSync(temp, `${JSON.stringify(rollback, null, 2)}\n`);
+    renameSync(temp, file);
+  }
+
+  remove(flag: string): void {
+    rmSync(this.fileOf(flag), { force: true });
+  }
+
+  /** Calls `changed` (debounced) when files come and go: another replica, or an operator's `rm`. */
+  watch(changed: () => void): void {
+    const schedule = () => {
+      clearTimeout(this.debounce);
+      this.debounce = setTimeout(changed, 20);
+      this.debounce.unref();
+    };
+    this.watcher = watch(this.dir, { persistent: false }, schedule);
+    this.watcher.on('error', (e) => this.logger.warn(`cannot watch ${this.dir}: ${e.message}; re-reading every ${this.options.pollMs ?? 2000} ms`));
+    this.poll = setInterval(changed, this.options.pollMs ?? 2000);
+    this.poll.unref();
+  }
+
+  close(): void {
+    this.watcher?.close();
+    clearInterval(this.poll);
+    clearTimeout(this.debounce);
+  }
+
+  private fileOf(flag: string): string {
+    // encodeURIComponent leaves no `/` or `\`, and a name always has the suffix, so it stays in the directory.
+    return join(this.dir, `${encodeURIComponent(flag)}${SUFFIX}`);
+  }
+}
+
+export const sameRollback = (a: Rollback | undefined, b: Rollback): boolean => a !== undefined && FIELDS.every((field) => a[field] === b[field]);
+
+/** A rollback file's content, checked field by field: the file may have been edited by hand. */
+function parseRollback(text: string, flag: string): Rollback {
+  const value = JSON.parse(text) as Record<string, unknown>;
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new Error('not a JSON object');
+  for (const field of FIELDS) if (typeof value[field] !== 'string') throw new Error(`"${field}" must be a string`);
+  if (value.flag !== flag) throw new Error(`names flag "${String(value.flag)}" but the file is for "${flag}"`);
+  const rollback = Object.fromEntries(FIELDS.map((field) => [field, value[field]]));
+  return rollback as unknown as Rollback;
+}
