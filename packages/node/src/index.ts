@@ -4,5 +4,5 @@ export { ExposureHook, type Exposure } from './exposures.js';
 export { FileSource, type FileSourceOptions } from './file-source.js';
 export { createSource } from './sources.js';
 export { RolloutGuard, type RolloutGuardOptions, type RollbackDecision, type ArmSummary, type ReportOutcome } from './guard/guard.js';
-export { errorRateTest, type Arm, type ErrorRateTest, type TestOptions } from './guard/stats.js';
+export { errorRateTest, latencyTest, type Arm, type ErrorRateTest, type SequentialTest, type TestOptions } from './guard/stats.js';
 export type { Override } from './overrides.js';

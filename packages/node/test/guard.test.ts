@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { FileSource, SwitchyardServer, silentLogger } from '../../server/src/index.js';
 import { tempDir, waitFor, writeAtomically } from '../../server/test/helpers.js';
-import { errorRateTest, RolloutGuard, SwitchyardProvider, type RollbackDecision } from '../src/index.js';
+import { errorRateTest, latencyTest, RolloutGuard, SwitchyardProvider, type RollbackDecision, type RolloutGuardOptions } from '../src/index.js';
 
 const SERVER_KEY = 'srv-guard-0123456789';
 const ROLLOUT = {
@@ -159,13 +159,16 @@ describe('RolloutGuard', () => {
 });
 
 describe('RolloutGuard in process (many runs)', () => {
-  /** One run: `requests` evaluations from 2,000 users through the SDK; returns the guard's decisions. */
-  async function run(seed: number, failure: Record<string, number>, requests: number) {
+  /**
+   * One run: `requests` evaluations from 2,000 users through the SDK; returns the guard's decisions.
+   * With `latency` (median ms per variant) every request also reports a log-normal latency (σ = 0.5).
+   */
+  async function run(seed: number, failure: Record<string, number>, requests: number, extra: { latency?: Record<string, number>; guard?: Partial<RolloutGuardOptions> } = {}) {
     const provider = new SwitchyardProvider({ source: { type: 'poll', url: 'http://127.0.0.1:9', intervalMs: 3_600_000, backoff: { initialMs: 3_600_000 } }, bootstrap: ROLLOUT });
     const domain = `run-${seed}-${domains++}`;
     await OpenFeature.setProviderAndWait(domain, provider);
     const client = OpenFeature.getClient(domain);
-    const guard = new RolloutGuard(provider, { flags: ['new-checkout'], logger: quiet });
+    const guard = new RolloutGuard(provider, { flags: ['new-checkout'], logger: quiet, ...extra.guard });
     client.addHooks(guard);
     const rng = random(seed);
     let servedTreatmentAfter = 0;
@@ -174,6 +177,10 @@ describe('RolloutGuard in process (many runs)', () => {
       const { variant } = await client.getBooleanDetails('new-checkout', false, ctx);
       if (guard.rollbacks().length > 0 && variant === 'on') servedTreatmentAfter++;
       if (rng() < failure[variant!]) client.track('error', ctx);
+      if (extra.latency) {
+        const z = Math.sqrt(-2 * Math.log(1 - rng())) * Math.cos(2 * Math.PI * rng()); // Box–Muller
+        client.track('latency', ctx, { value: extra.latency[variant!] * Math.exp(0.5 * z) });
+      }
     }
     guard.close();
     await OpenFeature.clearProviders(domain);
@@ -186,6 +193,38 @@ describe('RolloutGuard in process (many runs)', () => {
     expect(falsePositives).toBe(0);
   });
 
+  it('never rolls back on latency when both variants are as fast: 40 runs of 5,000 requests', async () => {
+    let falsePositives = 0;
+    for (let seed = 300; seed < 340; seed++) falsePositives += (await run(seed, { on: 0.02, off: 0.02 }, 5_000, { latency: { on: 100, off: 100 } })).decisions.length;
+    expect(falsePositives).toBe(0);
+  });
+
+  it('tolerates a slowdown within latencyMargin (10% slower, margin 20%) over 10 runs of 5,000 requests', async () => {
+    let rollbacks = 0;
+    for (let seed = 400; seed < 410; seed++) rollbacks += (await run(seed, { on: 0.02, off: 0.02 }, 5_000, { latency: { on: 110, off: 100 } })).decisions.length;
+    expect(rollbacks).toBe(0);
+  });
+
+  it('rolls back a treatment 50% slower in every run, on latency, and serves control from the next evaluation', async () => {
+    const samples: number[] = [];
+    for (let seed = 500; seed < 510; seed++) {
+      const { decisions, servedTreatmentAfter } = await run(seed, { on: 0.02, off: 0.02 }, 3_000, { latency: { on: 150, off: 100 } });
+      samples.push(decisions[0]?.treatment.latencySamples + decisions[0]?.control.latencySamples);
+      expect(decisions).toHaveLength(1);
+      expect(decisions[0]).toMatchObject({ metric: 'latency', from: 'on', to: 'off', test: { margin: 0.2, worse: true } });
+      expect(decisions[0].treatment.geometricMeanLatencyMs! / decisions[0].control.geometricMeanLatencyMs!).toBeGreaterThan(1.2);
+      expect(decisions[0].message).toMatch(/latency [\d.]+ ms vs [\d.]+ ms \(geometric means of \d+ and \d+ samples\), [\d.]+% slower > margin 20\.0%/);
+      expect(servedTreatmentAfter).toBe(0);
+    }
+    samples.sort((a, b) => a - b);
+    console.log(`guard: 50% slower treatment rolled back on latency after ${samples[0]}–${samples[samples.length - 1]} requests (median ${samples[5]}) in 10 runs`);
+  });
+
+  it('ignores latency with latencyMargin: null', async () => {
+    const { decisions } = await run(510, { on: 0.02, off: 0.02 }, 3_000, { latency: { on: 300, off: 100 }, guard: { latencyMargin: null } });
+    expect(decisions).toEqual([]);
+  });
+
   it('catches a 20% failure rate in every run, and serves control from the next evaluation', async () => {
     for (let seed = 200; seed < 210; seed++) {
       const { decisions, servedTreatmentAfter } = await run(seed, { on: 0.2, off: 0.02 }, 3_000);
@@ -196,7 +235,7 @@ describe('RolloutGuard in process (many runs)', () => {
 });
 
 describe('errorRateTest (mSPRT on the difference of error rates)', () => {
-  const arm = (n: number, errors: number) => ({ n, errors, latencyCount: 0, latencySum: 0 });
+  const arm = (n: number, errors: number) => ({ n, errors, latencyCount: 0, latencySum: 0, logLatencySum: 0, logLatencySquares: 0 });
   const options = { margin: 0.01, alpha: 0.01, tau: 0.05 };
   it('flags a clearly worse treatment and not an equal or better one', () => {
     expect(errorRateTest(arm(200, 2), arm(200, 40), options).worse).toBe(true);
@@ -211,5 +250,27 @@ describe('errorRateTest (mSPRT on the difference of error rates)', () => {
     const weak = [arm(400, 8), arm(400, 40)] as const; // 2% vs 10%
     expect(errorRateTest(...weak, options).worse).toBe(true);
     expect(errorRateTest(...weak, { ...options, alpha: 1e-6 }).worse).toBe(false);
+  });
+});
+
+describe('latencyTest (mSPRT on the difference of mean log latency)', () => {
+  /** An arm whose log latencies have this mean and standard deviation over n samples. */
+  const arm = (n: number, medianMs: number, sigma: number) => {
+    const mean = Math.log(medianMs);
+    return { n, errors: 0, latencyCount: n, latencySum: n * medianMs, logLatencySum: n * mean, logLatencySquares: n * mean * mean + (n - 1) * sigma * sigma };
+  };
+  const options = { margin: 0.2, alpha: 0.01, tau: 0.1 };
+  it('flags a clearly slower treatment and not an equal or faster one', () => {
+    expect(latencyTest(arm(300, 100, 0.5), arm(300, 150, 0.5), options).worse).toBe(true);
+    expect(latencyTest(arm(300, 100, 0.5), arm(300, 100, 0.5), options).worse).toBe(false);
+    expect(latencyTest(arm(300, 150, 0.5), arm(300, 100, 0.5), options).worse).toBe(false);
+  });
+  it('tolerates a slowdown within the margin however large the sample', () => {
+    expect(latencyTest(arm(1_000_000, 100, 0.5), arm(1_000_000, 119, 0.5), options).worse).toBe(false);
+    expect(latencyTest(arm(1_000_000, 100, 0.5), arm(1_000_000, 121, 0.5), options).worse).toBe(true);
+  });
+  it('needs more evidence when latency is noisier', () => {
+    expect(latencyTest(arm(300, 100, 0.3), arm(300, 140, 0.3), options).worse).toBe(true);
+    expect(latencyTest(arm(300, 100, 3), arm(300, 140, 3), options).worse).toBe(false);
   });
 });

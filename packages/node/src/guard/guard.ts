@@ -2,7 +2,7 @@ import type { EvaluationDetails, FlagValue, Hook, HookContext } from '@openfeatu
 import { ProviderEvents } from '@openfeature/server-sdk';
 import { LRUCache } from 'lru-cache';
 import type { SwitchyardProvider, TrackingEvent } from '../provider.js';
-import { emptyArm, errorRate, errorRateTest, meanLatency, type Arm, type ErrorRateTest } from './stats.js';
+import { addLatency, emptyArm, errorRate, errorRateTest, geometricMeanLatency, latencyTest, meanLatency, type Arm, type SequentialTest } from './stats.js';
 
 export interface RolloutGuardOptions {
   /** The flags to guard. Control is `control` if given, else the flag's `defaultVariant`; every other variant served is a treatment. */
@@ -13,7 +13,15 @@ export interface RolloutGuardOptions {
   readonly alpha?: number;
   /** Mixing standard deviation of the test (the difference it is tuned to find fast); default 0.05. */
   readonly tau?: number;
-  /** Evaluations each variant needs before any decision; default 200. */
+  /**
+   * Latency slowdown tolerated: the treatment is rolled back when its geometric mean latency is more than
+   * this much above control's (0.2 = 20% slower) with the same confidence; `null` turns latency decisions
+   * off. Only latency you report with `track(latencyEvent, ctx, { value: ms })` counts. Default 0.2.
+   */
+  readonly latencyMargin?: number | null;
+  /** Mixing standard deviation of the latency test, on the log scale (0.1 ≈ a 10% change); default 0.1. */
+  readonly latencyTau?: number;
+  /** Evaluations (and, for latency, latency samples) each variant needs before any decision; default 200. */
   readonly minSamples?: number;
   /** After a rollback, no new decision on that flag for this long; default 10 minutes. */
   readonly coolDownMs?: number;
@@ -36,7 +44,9 @@ export interface ArmSummary {
   readonly evaluations: number;
   readonly errors: number;
   readonly errorRate: number;
+  readonly latencySamples: number;
   readonly meanLatencyMs?: number;
+  readonly geometricMeanLatencyMs?: number;
 }
 
 /** A rollback and the numbers that caused it. */
@@ -47,7 +57,10 @@ export interface RollbackDecision {
   readonly at: string;
   readonly control: ArmSummary;
   readonly treatment: ArmSummary;
-  readonly test: ErrorRateTest & { readonly margin: number; readonly alpha: number };
+  /** What the treatment was worse at. */
+  readonly metric: 'error rate' | 'latency';
+  /** The test that decided; for latency `difference` is ln(treatment / control) of geometric means and `margin` is relative. */
+  readonly test: SequentialTest & { readonly margin: number; readonly alpha: number };
   /** Evaluations of the flag that errored before producing a variant (not attributable to one). */
   readonly evaluationErrors: number;
   readonly message: string;
@@ -61,25 +74,37 @@ interface FlagState {
   coolDownUntil: number;
 }
 
-const summary = (variant: string, arm: Arm): ArmSummary => ({ variant, evaluations: arm.n, errors: arm.errors, errorRate: errorRate(arm), meanLatencyMs: meanLatency(arm) });
+const summary = (variant: string, arm: Arm): ArmSummary => ({
+  variant,
+  evaluations: arm.n,
+  errors: arm.errors,
+  errorRate: errorRate(arm),
+  latencySamples: arm.latencyCount,
+  meanLatencyMs: meanLatency(arm),
+  geometricMeanLatencyMs: geometricMeanLatency(arm),
+});
 const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
+const ms = (x: number | undefined) => `${(x ?? 0).toFixed(1)} ms`;
 
 /**
  * Guarded rollouts for the Node provider: an OpenFeature hook that counts, per flag and variant,
  * evaluations, errors (tracked `error` events of the users who were served it) and latency, and rolls
  * the flag back to control — in this process from the next evaluation, and through the server for
- * every instance — when the treatment's error rate is worse than control's by more than `margin`.
+ * every instance — when the treatment's error rate is worse than control's by more than `margin`, or
+ * its latency by more than `latencyMargin`.
  *
  *   const guard = new RolloutGuard(provider, { flags: ['new-checkout'], report: { url, key } });
  *   OpenFeature.addHooks(guard);
  *   client.track('error', ctx);                    // when a request fails
+ *   client.track('latency', ctx, { value: ms });   // how long a request took
  */
 export class RolloutGuard implements Hook {
   private readonly flags = new Map<string, { control?: string }>();
   private readonly state = new Map<string, FlagState>();
   /** flag + targeting key → the variant that user was last served. */
   private readonly served: LRUCache<string, string>;
-  private readonly options: Required<Pick<RolloutGuardOptions, 'margin' | 'alpha' | 'tau' | 'minSamples' | 'coolDownMs' | 'errorEvent' | 'latencyEvent'>> & RolloutGuardOptions;
+  private readonly options: Required<Pick<RolloutGuardOptions, 'margin' | 'alpha' | 'tau' | 'latencyMargin' | 'latencyTau' | 'minSamples' | 'coolDownMs' | 'errorEvent' | 'latencyEvent'>> &
+    RolloutGuardOptions;
   private readonly stop: () => void;
   private readonly decisions: RollbackDecision[] = [];
   private readonly logger: NonNullable<RolloutGuardOptions['logger']>;
@@ -88,10 +113,13 @@ export class RolloutGuard implements Hook {
     private readonly provider: SwitchyardProvider,
     options: RolloutGuardOptions,
   ) {
-    this.options = { margin: 0.01, alpha: 0.01, tau: 0.05, minSamples: 200, coolDownMs: 600_000, errorEvent: 'error', latencyEvent: 'latency', ...options };
+    this.options = { margin: 0.01, alpha: 0.01, tau: 0.05, latencyMargin: 0.2, latencyTau: 0.1, minSamples: 200, coolDownMs: 600_000, errorEvent: 'error', latencyEvent: 'latency', ...options };
     const flags = Array.isArray(options.flags) ? Object.fromEntries(options.flags.map((f) => [f, {}])) : options.flags;
     for (const [key, spec] of Object.entries(flags as Record<string, { control?: string }>)) this.flags.set(key, spec);
-    if (!(this.options.alpha > 0 && this.options.alpha < 1) || this.options.margin < 0 || this.options.minSamples < 1) throw new RangeError('RolloutGuard: alpha must be in (0, 1), margin ≥ 0, minSamples ≥ 1');
+    const { alpha, margin, latencyMargin, minSamples } = this.options;
+    if (!(alpha > 0 && alpha < 1) || !(margin >= 0) || !(latencyMargin === null || latencyMargin >= 0) || !(minSamples >= 1)) {
+      throw new RangeError('RolloutGuard: alpha must be in (0, 1), margin ≥ 0, latencyMargin ≥ 0 or null, minSamples ≥ 1');
+    }
     this.served = new LRUCache({ max: options.maxUsers ?? 100_000 });
     this.logger = options.logger ?? console;
     const untrack = provider.onTrack((event) => this.tracked(event));
@@ -142,13 +170,9 @@ export class RolloutGuard implements Hook {
       const variant = this.served.get(`${flag}\u0000${user}`);
       if (variant === undefined) continue;
       const arm = this.arm(flag, variant);
-      if (isError) {
-        arm.errors++;
-        this.check(flag); // the statistic can only cross its threshold on an error
-      } else {
-        arm.latencyCount++;
-        arm.latencySum += latency!;
-      }
+      if (isError) arm.errors++;
+      else addLatency(arm, latency!);
+      this.check(flag); // the statistics can only cross a threshold on an error or a latency sample
     }
   }
 
@@ -160,18 +184,28 @@ export class RolloutGuard implements Hook {
     if (control === undefined || !snapshotFlag?.variants.has(control)) return; // nothing valid to roll back to
     const controlArm = s.arms.get(control);
     if (!controlArm || controlArm.n < this.options.minSamples) return;
+    const { minSamples, latencyMargin, latencyTau, alpha } = this.options;
     for (const [variant, arm] of s.arms) {
-      if (variant === control || arm.n < this.options.minSamples) continue;
-      const test = errorRateTest(controlArm, arm, this.options);
-      if (test.worse) return this.rollback(flag, variant, control, controlArm, arm, test, s);
+      if (variant === control || arm.n < minSamples) continue;
+      const errors = errorRateTest(controlArm, arm, this.options);
+      if (errors.worse) return this.rollback(flag, variant, control, controlArm, arm, 'error rate', errors, s);
+      if (latencyMargin === null || arm.latencyCount < minSamples || controlArm.latencyCount < minSamples) continue;
+      const latency = latencyTest(controlArm, arm, { margin: latencyMargin, alpha, tau: latencyTau });
+      if (latency.worse) return this.rollback(flag, variant, control, controlArm, arm, 'latency', latency, s);
     }
   }
 
-  private rollback(flag: string, from: string, to: string, controlArm: Arm, arm: Arm, test: ErrorRateTest, s: FlagState): void {
-    const { margin, alpha } = this.options;
+  private rollback(flag: string, from: string, to: string, controlArm: Arm, arm: Arm, metric: RollbackDecision['metric'], test: SequentialTest, s: FlagState): void {
+    const { alpha } = this.options;
+    const margin = metric === 'latency' ? this.options.latencyMargin! : this.options.margin;
+    const evidence =
+      metric === 'latency'
+        ? `latency ${ms(geometricMeanLatency(arm))} vs ${ms(geometricMeanLatency(controlArm))} (geometric means of ${arm.latencyCount} and ${controlArm.latencyCount} samples), ` +
+          `${pct(Math.exp(test.difference) - 1)} slower > margin ${pct(margin)}`
+        : `error rate ${pct(errorRate(arm))} (${arm.errors}/${arm.n}) vs ${pct(errorRate(controlArm))} (${controlArm.errors}/${controlArm.n}), difference ${pct(test.difference)} > margin ${pct(margin)}`;
     const message =
-      `rolled back ${flag} from "${from}" to "${to}": error rate ${pct(errorRate(arm))} (${arm.errors}/${arm.n}) vs ${pct(errorRate(controlArm))} (${controlArm.errors}/${controlArm.n}), ` +
-      `difference ${pct(test.difference)} > margin ${pct(margin)}; mSPRT ln Λ = ${test.logLikelihoodRatio.toFixed(2)} ≥ ln(1/α) = ${test.threshold.toFixed(2)} (α = ${alpha})`;
+      `rolled back ${flag} from "${from}" to "${to}": ${evidence}; ` +
+      `mSPRT ln Λ = ${test.logLikelihoodRatio.toFixed(2)} ≥ ln(1/α) = ${test.threshold.toFixed(2)} (α = ${alpha})`;
     this.provider.override(flag, to, message); // in force from the next evaluation
     s.coolDownUntil = Date.now() + this.options.coolDownMs;
     const decision: RollbackDecision = {
@@ -181,6 +215,7 @@ export class RolloutGuard implements Hook {
       at: new Date().toISOString(),
       control: summary(to, controlArm),
       treatment: summary(from, arm),
+      metric,
       test: { ...test, margin, alpha },
       evaluationErrors: s.evaluationErrors,
       message,
