@@ -41,7 +41,7 @@ export class Snapshot extends TypedResolver {
         flagMetadata: this.metadata,
       };
     }
-    const result: Resolution = flag.state === 'DISABLED' ? flag.disabledResult : flag.evaluate(context ?? EMPTY_CONTEXT);
+    const result: Resolution = flag.evaluate(context ?? EMPTY_CONTEXT);
     if (result.value === undefined) return { ...result, value: defaultValue };
     if (type !== undefined && type !== flag.type) {
       return {
