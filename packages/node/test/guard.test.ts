@@ -225,6 +225,37 @@ describe('RolloutGuard in process (many runs)', () => {
     expect(decisions).toEqual([]);
   });
 
+  it('retries a failed report with backoff, and gives up at once on a refusal', async () => {
+    // A real server on loopback that answers 503 twice before taking the report.
+    const answers = [503, 503, 201];
+    const statuses: number[] = [];
+    const server = createServer((req, res) => {
+      const status = answers.shift() ?? 403;
+      statuses.push(status);
+      req.resume();
+      res.writeHead(status).end(status === 201 ? '{}' : 'try later');
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    cleanup.push(() => new Promise((r) => server.close(r)));
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    const report = { url, retries: 4, retryMs: 10 };
+
+    const first = await run(600, { on: 0.3, off: 0 }, 3_000, { guard: { report } });
+    expect(await first.decisions[0].reported).toBe('reported');
+    expect(statuses).toEqual([503, 503, 201]);
+
+    const refused = await run(601, { on: 0.3, off: 0 }, 3_000, { guard: { report } });
+    expect(await refused.decisions[0].reported).toBe('failed: HTTP 403 try later');
+    expect(statuses).toEqual([503, 503, 201, 403]); // not retried
+
+    const closed = createServer();
+    await new Promise<void>((r) => closed.listen(0, '127.0.0.1', r));
+    const closedUrl = `http://127.0.0.1:${(closed.address() as AddressInfo).port}`;
+    await new Promise((r) => closed.close(r)); // nothing listens there now
+    const unreachable = await run(602, { on: 0.3, off: 0 }, 3_000, { guard: { report: { url: closedUrl, retries: 2, retryMs: 10 } } });
+    expect(await unreachable.decisions[0].reported).toMatch(/^failed: .*ECONNREFUSED/);
+  });
+
   it('catches a 20% failure rate in every run, and serves control from the next evaluation', async () => {
     for (let seed = 200; seed < 210; seed++) {
       const { decisions, servedTreatmentAfter } = await run(seed, { on: 0.2, off: 0.02 }, 3_000);

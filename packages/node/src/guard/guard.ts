@@ -1,5 +1,6 @@
 import type { EvaluationDetails, FlagValue, Hook, HookContext } from '@openfeature/server-sdk';
 import { ProviderEvents } from '@openfeature/server-sdk';
+import { backoffDelay } from '@switchyard/core';
 import { LRUCache } from 'lru-cache';
 import type { SwitchyardProvider, TrackingEvent } from '../provider.js';
 import { addLatency, emptyArm, errorRate, errorRateTest, geometricMeanLatency, latencyTest, meanLatency, type Arm, type SequentialTest } from './stats.js';
@@ -30,8 +31,12 @@ export interface RolloutGuardOptions {
   readonly latencyEvent?: string;
   /** How many users' last variants are remembered to attribute their tracked errors; default 100,000. */
   readonly maxUsers?: number;
-  /** Report rollbacks to a Switchyard server (server key), which rolls the flag back for every instance. */
-  readonly report?: { readonly url: string; readonly key?: string; readonly timeoutMs?: number };
+  /**
+   * Report rollbacks to a Switchyard server (server key), which rolls the flag back for every instance.
+   * A failed report (unreachable, 5xx, 429) is retried `retries` times (default 4) with jittered
+   * exponential backoff from `retryMs` (default 500 ms); a 4xx other than 429 is not retried.
+   */
+  readonly report?: { readonly url: string; readonly key?: string; readonly timeoutMs?: number; readonly retries?: number; readonly retryMs?: number };
   /** Called with every decision (also logged through `logger.warn`). */
   readonly onRollback?: (decision: RollbackDecision) => void;
   readonly logger?: { warn(message: string): void; error(message: string): void };
@@ -229,20 +234,26 @@ export class RolloutGuard implements Hook {
   private async report(flag: string, variant: string, reason: string): Promise<ReportOutcome> {
     const target = this.options.report;
     if (!target) return 'not reported';
-    try {
-      const res = await fetch(new URL('/v1/rollbacks', target.url), {
-        method: 'POST',
-        headers: { 'Content-Type': 'application/json', ...(target.key ? { Authorization: `Bearer ${target.key}` } : {}) },
-        body: JSON.stringify({ flag, variant, reason }),
-        signal: AbortSignal.timeout(target.timeoutMs ?? 5_000),
-      });
-      if (!res.ok) throw new Error(`HTTP ${res.status} ${await res.text()}`);
-      return 'reported';
-    } catch (e) {
-      const why = (e as Error).message;
-      this.logger.error(`switchyard guard: could not report the rollback of ${flag} to ${target.url}: ${why} (rolled back in this process only)`);
-      return `failed: ${why}`;
+    const retries = target.retries ?? 4;
+    let why = '';
+    for (let attempt = 0; attempt <= retries; attempt++) {
+      if (attempt > 0) await new Promise((r) => setTimeout(r, backoffDelay(attempt - 1, { initialMs: target.retryMs ?? 500 })));
+      try {
+        const res = await fetch(new URL('/v1/rollbacks', target.url), {
+          method: 'POST',
+          headers: { 'Content-Type': 'application/json', ...(target.key ? { Authorization: `Bearer ${target.key}` } : {}) },
+          body: JSON.stringify({ flag, variant, reason }),
+          signal: AbortSignal.timeout(target.timeoutMs ?? 5_000),
+        });
+        if (res.ok) return 'reported';
+        why = `HTTP ${res.status} ${await res.text()}`;
+        if (res.status < 500 && res.status !== 429) break; // a wrong key or flag: asking again will not help
+      } catch (e) {
+        why = ((e as Error).cause as Error)?.message ?? (e as Error).message;
+      }
     }
+    this.logger.error(`switchyard guard: could not report the rollback of ${flag} to ${target.url}: ${why} (rolled back in this process only)`);
+    return `failed: ${why}`;
   }
 
   private reset(flag: string): void {
