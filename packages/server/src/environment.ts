@@ -72,7 +72,7 @@ export class Environment {
     private readonly options: EnvironmentOptions,
   ) {
     // Before the first document: a restarted server must not serve a rolled-back treatment even once.
-    for (const [flag, rollback] of options.state?.read() ?? []) this.rollbacks.set(flag, rollback);
+    for (const [flag, rollback] of options.state?.read() ?? []) if (rollback) this.rollbacks.set(flag, rollback);
   }
 
   async start(): Promise<void> {
@@ -175,19 +175,26 @@ export class Environment {
 
   /** Takes in rollbacks made or lifted elsewhere (another replica sharing the state directory). */
   private reconcile(): void {
-    const stored = this.options.state!.read();
+    const state = this.options.state!;
+    let stored: Map<string, Rollback | null>;
+    try {
+      stored = state.read();
+    } catch (e) {
+      // An unlistable directory says nothing about rollbacks: keep the ones in force.
+      return state.warnOnce('', `cannot read the rollback state ${state.dir}: ${(e as Error).message}`);
+    }
     let changed = false;
     for (const [flag, rollback] of this.rollbacks) {
       if (stored.has(flag)) continue;
       this.rollbacks.delete(flag);
-      this.record({ time: new Date().toISOString(), outcome: 'lifted', source: `rollback state ${this.options.state!.dir}`, rollback: publicView(rollback) });
+      this.record({ time: new Date().toISOString(), outcome: 'lifted', source: `rollback state ${state.dir}`, rollback: publicView(rollback) });
       this.options.logger.info(`[${this.name}] rollback of ${flag} lifted elsewhere (state directory)`);
       changed = true;
     }
     for (const [flag, rollback] of stored) {
-      if (sameRollback(this.rollbacks.get(flag), rollback)) continue;
+      if (rollback === null || sameRollback(this.rollbacks.get(flag), rollback)) continue;
       this.rollbacks.set(flag, rollback);
-      this.record({ time: rollback.at, outcome: 'rollback', source: `rollback state ${this.options.state!.dir}`, rollback: publicView(rollback) });
+      this.record({ time: rollback.at, outcome: 'rollback', source: `rollback state ${state.dir}`, rollback: publicView(rollback) });
       this.options.logger.warn(`[${this.name}] rolled back ${flag} to "${rollback.variant}" elsewhere (by ${rollback.by}): ${rollback.reason}`);
       changed = true;
     }

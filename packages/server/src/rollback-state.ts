@@ -35,23 +35,33 @@ export class RollbackState {
     mkdirSync(this.dir, { recursive: true });
   }
 
-  /** Every valid rollback file; an unreadable or malformed one is logged and skipped, never deleted. */
-  read(): Map<string, Rollback> {
-    const rollbacks = new Map<string, Rollback>();
+  /**
+   * The rollback files by flag. A file that exists but cannot be read or parsed maps to `null`: it is
+   * logged (once) and never deleted, and it does not count as a lift — only a missing file does, so a
+   * storage hiccup cannot put a failing treatment back. Throws when the directory cannot be listed.
+   */
+  read(): Map<string, Rollback | null> {
+    const rollbacks = new Map<string, Rollback | null>();
     for (const name of readdirSync(this.dir)) {
       if (!name.endsWith(SUFFIX)) continue; // temporary files of a write in progress
       const file = join(this.dir, name);
+      let flag = name;
       try {
-        const r = parseRollback(readFileSync(file, 'utf8'), decodeURIComponent(name.slice(0, -SUFFIX.length)));
-        rollbacks.set(r.flag, r);
+        flag = decodeURIComponent(name.slice(0, -SUFFIX.length));
+        rollbacks.set(flag, parseRollback(readFileSync(file, 'utf8'), flag));
       } catch (e) {
         if ((e as NodeJS.ErrnoException).code === 'ENOENT') continue; // lifted by another replica meanwhile
-        const problem = (e as Error).message;
-        if (this.reported.get(name) !== problem) this.logger.warn(`ignoring rollback file ${file}: ${problem}`);
-        this.reported.set(name, problem);
+        rollbacks.set(flag, null);
+        this.warnOnce(name, `ignoring rollback file ${file}: ${(e as Error).message}`);
       }
     }
     return rollbacks;
+  }
+
+  /** Logs a problem the first time it is seen for `about` (the directory is re-read every few seconds). */
+  warnOnce(about: string, message: string): void {
+    if (this.reported.get(about) !== message) this.logger.warn(message);
+    this.reported.set(about, message);
   }
 
   write(rollback: Rollback): void {

@@ -123,6 +123,19 @@ describe('rollbacks kept in a state directory (switchyard serve --state)', () =>
     expect(await server.rollbacks()).toEqual([]);
   });
 
+  it('only a missing file lifts: an unreadable file or a vanished directory keeps the rollback in force', async () => {
+    const { file, state } = setup();
+    const server = await serve(file, state);
+    await server.rollBack();
+    writeFileSync(join(state, 'production', 'new-checkout.json'), '{"flag": "new-checkout", "vari'); // hand-edited badly
+    await waitFor(() => server.logs.some((l) => l.startsWith('ignoring rollback file')), 'the warning');
+    rmSync(state, { recursive: true });
+    await waitFor(() => server.logs.some((l) => l.startsWith('cannot read the rollback state')), 'the warning for the directory');
+    expect(pinned(await server.served())).toBe(true);
+    expect(await server.rollbacks()).toMatchObject([{ flag: 'new-checkout' }]);
+    expect((await server.changes()).map((c) => c.outcome)).not.toContain('lifted');
+  });
+
   it('keeps every flag key inside the directory, and skips (without deleting) files it cannot use', async () => {
     const key = '../../escape/new-checkout';
     const { file, state } = setup(flags({ [key]: checkout() }));
