@@ -1,6 +1,7 @@
 import { mkdtempSync, renameSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { waitFor } from './wait.js';
 
 export function tempDir(): string {
   return mkdtempSync(join(tmpdir(), 'switchyard-server-'));
@@ -13,15 +14,7 @@ export function writeAtomically(path: string, content: unknown): void {
   renameSync(tmp, path);
 }
 
-export async function waitFor<T>(probe: () => T | Promise<T>, what: string, timeoutMs = 5000): Promise<NonNullable<T>> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value) return value as NonNullable<T>;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
+export { waitFor } from './wait.js';
 
 export interface SseEvent {
   id?: string;
