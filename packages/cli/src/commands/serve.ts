@@ -53,10 +53,12 @@ export async function serve(args: string[], options: ServeOptions, io: Output, s
     throw new UsageError(`refusing to serve on ${host} without --keys: without keys every request gets every flag`);
   }
 
+  const sources = environments.map(({ name, file }) => ({ name, source: sourceFor(file, options) }));
   let server: SwitchyardServer;
   try {
+    // Only the state directory does file-system work here: an error with a code is about it.
     server = new SwitchyardServer({
-      environments: environments.map(({ name, file }) => ({ name, source: sourceFor(file, options) })),
+      environments: sources,
       access,
       logger: { info: io.out, warn: io.err, error: io.err },
       state: options.state,
