@@ -2,7 +2,7 @@
 // through the sy_uid cookie; `edge-kill-switch` sends everyone back to blue. Shared by the Cloudflare
 // Worker (worker.ts) and the Vercel Edge Function (vercel.ts).
 import { EdgeFlags, type WaitUntil } from '@switchyard/edge';
-import fallback from './flags.json';
+import bootstrap from './flags.json';
 
 export interface Env {
   /** The Switchyard server, e.g. https://flags.example.com */
@@ -20,7 +20,7 @@ let flags: EdgeFlags | undefined;
 const USER_COOKIE = /(?:^|;\s*)sy_uid=([\w-]{1,64})(?:;|$)/;
 
 export async function route(request: Request, env: Env, ctx: WaitUntil): Promise<Response> {
-  flags ??= new EdgeFlags({ url: env.FLAGS_URL, key: env.FLAGS_KEY, ttlMs: Number(env.FLAGS_TTL_MS ?? 5000), fallback });
+  flags ??= new EdgeFlags({ url: env.FLAGS_URL, key: env.FLAGS_KEY, ttlMs: Number(env.FLAGS_TTL_MS ?? 5000), bootstrap });
   await flags.refresh(ctx);
 
   const known = USER_COOKIE.exec(request.headers.get('cookie') ?? '')?.[1];

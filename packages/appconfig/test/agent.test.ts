@@ -1,9 +1,10 @@
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import { extensionOperators, SnapshotStore } from '@switchyard/core';
 import { afterEach, describe, expect, it } from 'vitest';
-import { waitFor } from '../../server/test/helpers.js';
+import { waitFor } from '@switchyard/test-utils';
 import { AgentSource, type AgentSourceOptions } from '../src/index.js';
-import { closeServer, listenOnLoopback } from './loopback.js';
+import { closeServer, listenOnLoopback } from '@switchyard/test-utils/node';
+import { ManualTimers } from '@switchyard/test-utils';
 
 /**
  * A local server speaking the AppConfig Agent protocol: the configuration path, `?flag=` selection,
@@ -67,7 +68,7 @@ afterEach(async () => {
 
 /** Runs the source into a snapshot store with its translator, as the sync engine does, keeping every error. */
 async function run(agent: AgentServer, options: Partial<AgentSourceOptions> = {}) {
-  const source = new AgentSource({ url: agent.url, application: 'shop', environment: 'prod', profile: 'flags', intervalMs: 30, backoff: { initialMs: 20, maxMs: 50 }, ...options });
+  const source = new AgentSource({ url: agent.url, application: 'shop', environment: 'prod', profile: 'flags', pollIntervalMs: 30, backoff: { initialMs: 20, maxMs: 50 }, ...options });
   const store = new SnapshotStore({ translate: source.translate, operators: extensionOperators });
   const errors: Error[] = [];
   cleanup.push(async () => source.stop());
@@ -109,6 +110,16 @@ describe('AppConfig Agent source', () => {
       'AGENT/applications/shop/environments/prod/configurations/flags answered 504: Gateway Timeout',
       'AGENT/applications/shop/environments/prod/configurations/flags answered 502: Bad Gateway: AppConfig unreachable',
     ]);
+  });
+
+  it('polls every pollIntervalMs on the timers it is given', async () => {
+    const agent = await new AgentServer().start();
+    cleanup.push(() => agent.stop());
+    const timers = new ManualTimers();
+    await run(agent, { pollIntervalMs: 12_345, timers });
+    expect(timers.pending()).toEqual([12_345]);
+    expect(await timers.fire()).toBe(12_345);
+    expect(agent.requests).toHaveLength(2);
   });
 
   it('a wrong token or profile is reported with the agent\'s words', async () => {

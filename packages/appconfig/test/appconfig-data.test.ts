@@ -1,8 +1,8 @@
-import { extensionOperators, SyncEngine, type Issue, type Snapshot, type SyncListener } from '@switchyard/core';
+import { extensionOperators, SyncEngine, type Issue, type Snapshot, type SourceProblem, type SourceStatus, type SyncListener } from '@switchyard/core';
 import { afterEach, describe, expect, it } from 'vitest';
-import { waitFor } from '../../server/test/helpers.js';
+import { waitFor } from '@switchyard/test-utils';
 import { AppConfigDataSource, type AppConfigDataSourceOptions } from '../src/index.js';
-import { AppConfigDataServer, type ProtocolServerOptions } from './appconfigdata-server.js';
+import { AppConfigDataServer, type ProtocolServerOptions } from '@switchyard/test-utils/node';
 
 const APP = 'shop';
 const ENV = 'prod';
@@ -14,17 +14,12 @@ const v2 = JSON.stringify({ checkout: { enabled: true, max_items: 9 }, kill: { e
 class Recorder implements SyncListener {
   changes: string[][] = [];
   rejections: Issue[][] = [];
-  staleCount = 0;
   changed(_snapshot: Snapshot, keys: readonly string[]): void {
     this.changes.push([...keys]);
   }
-  rejected(issues: readonly Issue[]): void {
-    this.rejections.push([...issues]);
+  status(_status: SourceStatus, problem?: SourceProblem): void {
+    if (problem?.issues) this.rejections.push([...problem.issues]);
   }
-  stale(): void {
-    this.staleCount++;
-  }
-  recovered(): void {}
 }
 
 let cleanup: (() => Promise<void>)[] = [];
@@ -45,7 +40,8 @@ async function setup(serverOptions: ProtocolServerOptions = {}, sourceOptions: P
     ...sourceOptions,
   });
   const recorder = new Recorder();
-  const engine = new SyncEngine(source, recorder, { staleAfterMs: 60_000, operators: extensionOperators });
+  const engine = new SyncEngine(source, { staleAfterMs: 60_000, operators: extensionOperators });
+  engine.listen(recorder);
   cleanup.push(async () => {
     await engine.stop();
     await server.stop();
@@ -115,7 +111,7 @@ describe('AppConfigData source through the real AWS SDK client', () => {
     expect(server.count('get', 429)).toBe(3);
     expect(server.count('get', 500)).toBe(2);
     expect(source.outcomes.filter((o) => o === 'failed')).toHaveLength(5);
-    expect(engine.lastError?.message).toMatch(/^appconfig:shop\/prod\/flags: (ThrottlingException|InternalServerException)/);
+    expect(engine.lastProblem?.message).toMatch(/^appconfig:shop\/prod\/flags: (ThrottlingException|InternalServerException)/);
   });
 
   it('abandons a slow response after the timeout and retries', async () => {

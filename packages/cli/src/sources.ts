@@ -1,6 +1,6 @@
 import { AgentSource, AppConfigDataSource, formatTranslator, type SurfaceOptions } from '@switchyard/appconfig';
 import type { SyncSource } from '@switchyard/core';
-import { FileSource } from '@switchyard/server';
+import { FileSource } from '@switchyard/file';
 import { parseFormat, UsageError } from './io.js';
 
 /** Command-line options that shape where `serve` reads flags from. */

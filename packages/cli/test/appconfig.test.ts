@@ -1,8 +1,8 @@
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { AppConfigDataServer } from '../../appconfig/test/appconfigdata-server.js';
-import { SseClient, waitFor } from '../../server/test/helpers.js';
+import { AppConfigDataServer } from '@switchyard/test-utils/node';
+import { SseClient, waitFor } from '@switchyard/test-utils/node';
 import { BIN, cli, EXAMPLES, file } from './helpers.js';
 
 const EXAMPLE = join(EXAMPLES, 'appconfig', 'flags.json');

@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { fractionalVectors } from '../../core/test/vectors.js';
+import { fractionalVectors } from '@switchyard/test-utils/node';
 import { cli, dir, EXAMPLES, file } from './helpers.js';
 
 describe('switchyard validate', () => {

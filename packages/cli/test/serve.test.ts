@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { waitFor } from '../../server/test/helpers.js';
+import { waitFor } from '@switchyard/test-utils';
 
 const BIN = fileURLToPath(new URL('../bin/switchyard.js', import.meta.url));
 const EXAMPLE = fileURLToPath(new URL('../../../examples/flags.json', import.meta.url));

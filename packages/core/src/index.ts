@@ -29,10 +29,26 @@ export { extensionOperators, typedCompare, type Op } from './targeting/operators
 export type { Operator, OperatorInput } from './targeting/operator.js';
 export type { Rule, Compiled, CompileEnv, Clock } from './targeting/rule.js';
 export { backoffDelay, retryAfterMs, type BackoffOptions } from './sync/backoff.js';
-export { SnapshotStore, type ApplyResult } from './sync/store.js';
-export type { SyncListener, SyncSource, SyncSink } from './sync/events.js';
+export { flagFingerprint, pinOf, applyPins, pinNote, type Pin, type LiftedPin } from './snapshot/pins.js';
+export { SnapshotStore, type ApplyResult, type SnapshotTransform } from './sync/store.js';
+export { PinSet } from './sync/pin-set.js';
+export type { SyncListener, SyncSource, SyncSink, SourceStatus, SourceProblem } from './sync/events.js';
 export { SyncEngine, type SyncEngineOptions } from './sync/engine.js';
+export { systemTimers, type Timers } from './sync/timers.js';
+export { StatusMachine, type StatusMachineOptions } from './sync/status.js';
+export { Poller, PollError, type PollAttempt, type PollerOptions } from './sync/poller.js';
 export { HttpPoller, type HttpPollerOptions } from './sync/http-poller.js';
 export { SseStream, type SseStreamOptions, type EventSourceLike, type EventSourceFactory } from './sync/sse-stream.js';
 export { LiveEvaluator } from './sync/live.js';
-export { serverUrl, bearer, type ServerConnection } from './sync/server-endpoint.js';
+export { serverUrl, bearer, type ServerConnection } from './protocol/connection.js';
+export { PATHS, HEADERS, QUERY, SSE_EVENTS, type SseEventName, type StreamPayload, type RollbackRequest, type OfrepRequest, type OfrepResult } from './protocol/wire.js';
+export {
+  ProviderLifecycle,
+  ProviderStartError,
+  statusEvent,
+  type ProviderLifecycleOptions,
+  type LifecycleEngine,
+  type ProviderEventName,
+  type ProviderEventDetails,
+  type EmitEvent,
+} from './provider/lifecycle.js';

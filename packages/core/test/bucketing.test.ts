@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import murmur from 'murmurhash3js-revisited';
 import { describe, expect, it } from 'vitest';
 import { bucketOf, loadSnapshot, MAX_TOTAL_WEIGHT, murmur3Utf8 } from '../src/index.js';
-import { fractionalVectors } from './vectors.js';
+import { fractionalVectors } from '@switchyard/test-utils/node';
 
 const utf8 = new TextEncoder();
 const reference = (s: string) => murmur.x86.hash32(utf8.encode(s), 0) >>> 0;

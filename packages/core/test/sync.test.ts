@@ -1,8 +1,8 @@
 import fc from 'fast-check';
 import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { describe, expect, it } from 'vitest';
-import { backoffDelay, HttpPoller, retryAfterMs, SnapshotStore, SyncEngine, type Issue, type Snapshot } from '../src/index.js';
+import { closeServer, listenOnLoopback, ManualTimers, settle, waitFor } from '@switchyard/test-utils/node';
+import { backoffDelay, HttpPoller, retryAfterMs, SnapshotStore, SyncEngine, type SyncSink, type SyncSource } from '../src/index.js';
 
 const doc = (v: 'on' | 'off') => ({ flags: { a: { state: 'ENABLED', variants: { on: true, off: false }, defaultVariant: v }, b: { state: 'ENABLED', variants: { x: 1 }, defaultVariant: 'x' } } });
 
@@ -41,23 +41,104 @@ describe('SnapshotStore', () => {
   });
 });
 
+type Seen = string[];
+/** Records what a provider would hear from the engine. */
+function listen(engine: SyncEngine, seen: Seen): void {
+  engine.listen({
+    changed: (_s, keys) => seen.push(`changed ${keys.join(',')}`),
+    status: (status, problem) => seen.push(problem ? `${status}: ${problem.errorCode} ${problem.issues?.[0]?.path ?? problem.message}` : status),
+  });
+}
+
+/** A source the test drives by hand. */
+function handSource(): SyncSource & { sink?: SyncSink } {
+  return { description: 'hand', start(sink) { this.sink = sink; }, stop() {} };
+}
+
+describe('the status machine (SyncEngine)', () => {
+  it('reports every outcome: a rejected edit is an error, reverting it (unchanged) is ready again', async () => {
+    const source = handSource();
+    const engine = new SyncEngine(source, { timers: new ManualTimers() });
+    const seen: Seen = [];
+    listen(engine, seen);
+    engine.start();
+    await settle();
+    const good = JSON.stringify(doc('on'));
+    source.sink!.payload(good);
+    source.sink!.payload('{"flags": 1}');
+    source.sink!.payload('{"flags": 2}');
+    source.sink!.payload(good); // git revert: the same bytes as the last good document
+    expect(seen).toEqual(['changed a,b', 'ready', 'error: PARSE_ERROR flags', 'error: PARSE_ERROR flags', 'ready']);
+    expect(engine.status).toBe('ready');
+  });
+
+  it('goes stale past the threshold, and back to the status it had (error stays error) when the source answers', async () => {
+    const timers = new ManualTimers();
+    const source = handSource();
+    const engine = new SyncEngine(source, { staleAfterMs: 1000, timers });
+    const seen: Seen = [];
+    listen(engine, seen);
+    engine.start();
+    await settle();
+    source.sink!.payload(doc('on'));
+    source.sink!.payload('nope');
+    source.sink!.unreachable(new Error('ECONNREFUSED'));
+    await timers.advance(999);
+    expect(engine.status).toBe('error');
+    source.sink!.unreachable(new Error('ECONNREFUSED again'));
+    await timers.advance(1);
+    expect(engine.status).toBe('stale');
+    source.sink!.reachable(); // a 304: the source is back, the rejected document is still the latest
+    expect(seen.slice(2)).toEqual(['error: PARSE_ERROR $', 'stale: GENERAL flag source unreachable: ECONNREFUSED again', 'error: PARSE_ERROR $']);
+    source.sink!.payload(doc('off'));
+    expect(seen.slice(-2)).toEqual(['changed a', 'ready']);
+  });
+
+  it('without a stale timer (edge workers) judges staleness at each failure', async () => {
+    const timers = new ManualTimers();
+    const source = handSource();
+    const engine = new SyncEngine(source, { staleAfterMs: 1000, timers, staleTimer: false });
+    engine.start();
+    await settle();
+    source.sink!.payload(doc('on'));
+    source.sink!.unreachable(new Error('down'));
+    expect(timers.pending()).toEqual([]);
+    await timers.advance(5000);
+    expect(engine.status).toBe('ready');
+    source.sink!.unreachable(new Error('still down'));
+    expect(engine.status).toBe('stale');
+  });
+
+  it('turns a source that throws or rejects at start into a transport failure, never a crash', async () => {
+    const timers = new ManualTimers();
+    const engine = new SyncEngine({ description: 'broken', start: () => Promise.reject(new Error('ENOENT: no such directory')), stop() {} }, { staleAfterMs: 10, timers });
+    engine.start();
+    await engine.started;
+    await timers.advance(10);
+    expect(engine.status).toBe('stale');
+    expect(engine.lastProblem?.message).toBe('ENOENT: no such directory');
+  });
+});
+
 describe('HttpPoller + SyncEngine over real HTTP', () => {
   it('times out a hung request, reports it, and goes stale past the threshold', async () => {
     const hung = createServer(() => undefined);
-    await new Promise<void>((r) => hung.listen(0, '127.0.0.1', r));
-    const url = `http://127.0.0.1:${(hung.address() as AddressInfo).port}/v1/flags`;
-    const seen: string[] = [];
-    const engine = new SyncEngine(
-      new HttpPoller({ url, timeoutMs: 100, backoff: { initialMs: 20, maxMs: 50 } }),
-      { changed: () => seen.push('changed'), rejected: () => seen.push('rejected'), stale: (e) => seen.push(`stale: ${e.message}`), recovered: () => seen.push('recovered') },
-      { staleAfterMs: 250 },
-    );
+    const base = await listenOnLoopback(hung);
+    const url = `${base}/v1/flags`;
+    const timers = new ManualTimers();
+    const engine = new SyncEngine(new HttpPoller({ url, timeoutMs: 100, backoff: { initialMs: 20, maxMs: 50 }, timers }), { staleAfterMs: 250, timers });
+    const seen: Seen = [];
+    listen(engine, seen);
     engine.start();
-    await new Promise((r) => setTimeout(r, 600));
+    await waitFor(() => timers.pending().includes(100), 'the request and its timeout');
+    await timers.advance(100);
+    await waitFor(() => engine.lastProblem, 'the timeout reported');
+    await timers.advance(249);
+    expect(engine.status).toBe('not-ready');
+    await timers.advance(1);
     await engine.stop();
-    hung.closeAllConnections();
-    await new Promise((r) => hung.close(r));
-    expect(seen).toEqual([`stale: cannot reach ${url}: timed out after 100 ms`]);
+    await closeServer(hung);
+    expect(seen).toEqual([`stale: GENERAL flag source unreachable: cannot reach ${url}: timed out after 100 ms`]);
   });
 
   it('applies changes, rejects bad payloads, and recovers', async () => {
@@ -76,40 +157,31 @@ describe('HttpPoller + SyncEngine over real HTTP', () => {
         res.end(body);
       }
     });
-    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1/flags`;
-    const log: string[] = [];
-    const engine = new SyncEngine(
-      new HttpPoller({ url, intervalMs: 20, backoff: { initialMs: 10, maxMs: 20 } }),
-      {
-        changed: (_s: Snapshot, keys) => log.push(`changed ${keys.join(',')}`),
-        rejected: (issues: readonly Issue[]) => log.push(`rejected ${issues[0].path}`),
-        stale: () => log.push('stale'),
-        recovered: () => log.push('recovered'),
-      },
-      { staleAfterMs: 100 },
-    );
+    const url = `${await listenOnLoopback(server)}/v1/flags`;
+    const timers = new ManualTimers();
+    const poller = new HttpPoller({ url, pollIntervalMs: 1000, backoff: { initialMs: 10, maxMs: 20 }, timers });
+    const engine = new SyncEngine(poller, { staleAfterMs: 100, timers });
+    const seen: Seen = [];
+    listen(engine, seen);
     engine.start();
     const first = await engine.ready;
     expect(first.resolveBooleanEvaluation('a', false).value).toBe(true);
-    const until = async (what: string) => {
-      const end = Date.now() + 3000;
-      while (!log.includes(what)) {
-        if (Date.now() > end) throw new Error(`no "${what}" in ${JSON.stringify(log)}`);
-        await new Promise((r) => setTimeout(r, 10));
-      }
-    };
     body = '{"flags": {"a": {"state": "ENABLED", "variants": {"on": tru';
-    await until('rejected $');
+    await timers.advance(1000);
+    await waitFor(() => engine.status === 'error', 'the rejection');
     expect(engine.store.snapshot).toBe(first);
     status = 500;
-    await until('stale');
+    await timers.advance(1000);
+    await waitFor(() => engine.lastProblem?.message.includes('500'), 'the failure');
+    await timers.advance(100);
+    expect(engine.status).toBe('stale');
     status = 200;
     body = JSON.stringify(doc('off'));
-    await until('recovered');
-    await until('changed a');
+    await timers.advance(1000); // past any backoff
+    await waitFor(() => engine.status === 'ready', 'ready');
     await engine.stop();
-    await new Promise((r) => server.close(r));
+    await closeServer(server);
+    expect(seen).toEqual(['changed a,b', 'ready', 'error: PARSE_ERROR $', `stale: GENERAL flag source unreachable: ${url} answered 500`, 'changed a', 'ready']);
     expect(engine.store.snapshot!.resolveBooleanEvaluation('a', true).value).toBe(false);
   });
 });

@@ -1,38 +1,53 @@
-import { bearer, formatIssue, LiveEvaluator, murmur3Utf8, serverUrl, SnapshotStore, type Snapshot } from '@switchyard/core';
+import { bearer, formatIssue, HttpPoller, ProviderStartError, LiveEvaluator, murmur3Utf8, PATHS, serverUrl, SyncEngine, type Snapshot, type SyncSink, type SyncSource } from '@switchyard/core';
 import { cachedResponse, openCache, readCached } from './cache.js';
 import type { EdgeFlagsOptions, WaitUntil } from './options.js';
 
 /**
  * Flags for edge workers: synchronous evaluation (`getBooleanValue`, `resolveStringEvaluation`, …)
- * from a snapshot that each request keeps fresh. There are no timers: `refresh(ctx)` at the start of
- * a request revalidates once the TTL has passed — in the background through `ctx.waitUntil` while a
- * snapshot exists (stale-while-revalidate), awaited only when there is nothing to serve yet.
+ * from a snapshot that each request keeps fresh. There are no timers between requests: `refresh(ctx)`
+ * at the start of a request revalidates once the TTL has passed — in the background through
+ * `ctx.waitUntil` while a snapshot exists (stale-while-revalidate), awaited only when there is nothing
+ * to serve yet. The same sync engine and status machine as every other provider, driven one
+ * conditional GET at a time.
  */
 export class EdgeFlags extends LiveEvaluator {
-  private readonly endpoint: string;
+  readonly engine: SyncEngine;
+  private readonly poller: HttpPoller;
   /** The platform-cache key: the endpoint, scoped by a hash of the key (keys choose environments). */
   private readonly cacheKey: string;
-  private etag: string | null = null;
   /** When the last revalidation started (ms); 0 = never, so the first request revalidates. */
   private checkedAt = 0;
   private inflight?: Promise<void>;
   private restored?: Promise<void>;
   private cache?: Cache;
+  /** A document the last revalidation applied, to put in the platform cache. */
+  private fetched?: string;
   /** The most recent failure (transport or rejected document), for diagnostics. */
   lastError?: Error;
 
   constructor(private readonly options: EdgeFlagsOptions) {
-    super(new SnapshotStore({ operators: options.operators }));
-    this.endpoint = serverUrl(options, '/v1/flags');
-    this.cacheKey = serverUrl(options, '/v1/flags', { 'switchyard-cache': murmur3Utf8(options.key ?? '').toString(36) });
-    if (options.fallback !== undefined) {
-      const result = this.store.apply(options.fallback);
+    const poller = new HttpPoller({ url: serverUrl(options, PATHS.flags), headers: bearer(options), timeoutMs: options.timeoutMs ?? 2000 });
+    // Request-driven: the engine never starts a loop; `refresh` runs one conditional GET when due.
+    const source: SyncSource = { description: poller.description, start: () => undefined, stop: () => poller.stop() };
+    const engine = new SyncEngine(source, { operators: options.operators, staleAfterMs: options.staleAfterMs, staleTimer: false });
+    super(engine.store);
+    this.engine = engine;
+    this.poller = poller;
+    this.cacheKey = serverUrl(options, PATHS.flags, { 'switchyard-cache': murmur3Utf8(options.key ?? '').toString(36) });
+    if (options.bootstrap !== undefined) {
+      const result = engine.payload(options.bootstrap);
       // A bundled document is code: a broken one fails the deploy, not a request.
-      if (result.outcome === 'rejected') throw new Error(`invalid fallback flags: ${result.issues.map(formatIssue).join('; ')}`);
+      if (result.outcome === 'rejected') throw new ProviderStartError(`invalid bootstrap flags: ${result.issues.map(formatIssue).join('; ')}`, 'PROVIDER_FATAL');
     }
+    engine.listen({
+      changed: (_snapshot, changed) => options.onChange?.(changed),
+      status: (status, problem) => {
+        if (status === 'error' && problem) this.fail(new Error(problem.message)); // a rejected document (transport failures are reported as they happen)
+      },
+    });
   }
 
-  /** The snapshot being served (undefined only before the first document without a fallback). */
+  /** The snapshot being served (undefined only before the first document without a bootstrap). */
   get snapshot(): Snapshot | undefined {
     return this.store.snapshot;
   }
@@ -45,16 +60,13 @@ export class EdgeFlags extends LiveEvaluator {
    */
   async refresh(ctx?: WaitUntil): Promise<void> {
     await (this.restored ??= this.restore());
-    if (Date.now() - this.checkedAt >= this.ttl) {
-      this.checkedAt = Date.now();
+    const now = Date.now();
+    if (now - this.checkedAt >= (this.options.ttlMs ?? 5000)) {
+      this.checkedAt = now;
       this.inflight ??= this.revalidate().finally(() => (this.inflight = undefined));
       if (this.store.snapshot) ctx?.waitUntil(this.inflight);
     }
     if (!this.store.snapshot) await this.inflight;
-  }
-
-  private get ttl(): number {
-    return this.options.ttlMs ?? 5000;
   }
 
   /** The last good document another isolate cached; fresh within the TTL, it spares this one a fetch. */
@@ -62,39 +74,31 @@ export class EdgeFlags extends LiveEvaluator {
     try {
       this.cache = await openCache(this.options.cache);
       const cached = this.cache && (await readCached(this.cache, this.cacheKey));
-      if (cached && this.apply(cached.text)) {
-        this.etag = cached.etag;
+      // A cache, not the source: a bad entry is simply not used.
+      if (cached && this.store.apply(cached.text).outcome !== 'rejected') {
+        this.poller.etag = cached.etag;
         this.checkedAt = cached.fetchedAt;
       }
     } catch {
-      // no cache, or an unreadable one: the fallback and the server still work
+      // no cache, or an unreadable one: the bootstrap and the server still work
     }
   }
 
   private async revalidate(): Promise<void> {
-    try {
-      const headers: Record<string, string> = { accept: 'application/json', ...bearer(this.options) };
-      if (this.etag) headers['if-none-match'] = this.etag;
-      const response = await fetch(this.endpoint, { headers, signal: AbortSignal.timeout(this.options.timeoutMs ?? 2000) });
-      if (response.status === 304) return;
-      const text = await response.text();
-      if (!response.ok) throw new Error(`${this.endpoint} answered ${response.status}: ${text.slice(0, 200).trim()}`);
-      if (!this.apply(text)) return;
-      this.etag = response.headers.get('etag');
-      await this.cache?.put(this.cacheKey, cachedResponse(text, this.etag, Date.now())).catch(() => undefined);
-    } catch (e) {
-      this.fail(e instanceof Error ? e : new Error(String(e)));
-    }
-  }
-
-  private apply(text: string): boolean {
-    const result = this.store.apply(text);
-    if (result.outcome === 'rejected') {
-      this.fail(new Error(`rejected flag definitions from ${this.endpoint}: ${result.issues.map(formatIssue).join('; ')}`));
-      return false;
-    }
-    if (result.outcome === 'applied') this.options.onChange?.(result.changed);
-    return true;
+    const { engine } = this;
+    const sink: SyncSink = {
+      payload: (text) => {
+        if (engine.payload(text).outcome !== 'rejected') this.fetched = String(text);
+      },
+      reachable: () => engine.sink.reachable(),
+      unreachable: (error) => {
+        engine.sink.unreachable(error);
+        this.fail(error);
+      },
+    };
+    this.fetched = undefined;
+    await this.poller.pollOnce(sink);
+    if (this.fetched !== undefined) await this.cache?.put(this.cacheKey, cachedResponse(this.fetched, this.poller.etag ?? null, Date.now())).catch(() => undefined);
   }
 
   private fail(error: Error): void {

@@ -5,15 +5,17 @@ export interface EdgeFlagsOptions extends ServerConnection {
   /** How long a snapshot is served before the next request revalidates it; default 5,000 ms. */
   readonly ttlMs?: number;
   /** A flag document bundled with the worker: the first request never waits on the network. */
-  readonly fallback?: string | object;
+  readonly bootstrap?: string | object;
   /**
    * Keep the last good document in the platform cache (Cloudflare's `caches.default`, or any Cache API
-   * `Cache`), so a cold isolate starts from it rather than from the bundled fallback. Default: on where
+   * `Cache`), so a cold isolate starts from it rather than from the bundled bootstrap. Default: on where
    * the runtime has `caches`.
    */
   readonly cache?: boolean | Cache;
   /** Per-request timeout for revalidation; default 2,000 ms. */
   readonly timeoutMs?: number;
+  /** Failed revalidations for this long make the status `stale` (PROVIDER_STALE); default 10,000 ms. */
+  readonly staleAfterMs?: number;
   /** Operators beyond flagd's, e.g. `extensionOperators` for flags translated from AWS AppConfig. */
   readonly operators?: LoadOptions['operators'];
   /** Called with the exact changed flag keys after a new document was applied. */

@@ -1,27 +1,54 @@
-import { OpenFeatureEventEmitter, ProviderEvents, type EvaluationContext, type JsonValue, type Provider, type ResolutionDetails } from '@openfeature/server-sdk';
+import {
+  GeneralError,
+  OpenFeatureEventEmitter,
+  ProviderFatalError,
+  type EvaluationContext,
+  type JsonValue,
+  type Provider,
+  type ProviderEvents,
+  type ResolutionDetails,
+} from '@openfeature/server-sdk';
+import { ProviderLifecycle, ProviderStartError } from '@switchyard/core';
 import { EdgeFlags } from './flags.js';
 import type { EdgeFlagsOptions, WaitUntil } from './options.js';
 
+const openFeatureError = (e: unknown) => (e instanceof ProviderStartError ? (e.code === 'PROVIDER_FATAL' ? new ProviderFatalError(e.message) : new GeneralError(e.message)) : e);
+
 /**
- * OpenFeature server provider for edge workers, on top of `EdgeFlags`. `@openfeature/server-sdk`
- * imports `node:events`: on Cloudflare Workers enable the `nodejs_compat` compatibility flag.
- * Workers forbid I/O outside a request, so `initialize` never fetches: give a `fallback`, and call
- * `provider.refresh(ctx)` at the start of each request.
+ * OpenFeature server provider for edge workers, on top of `EdgeFlags`, with the same lifecycle and
+ * events as the other Switchyard providers. `@openfeature/server-sdk` imports `node:events`: on
+ * Cloudflare Workers enable the `nodejs_compat` compatibility flag. Workers forbid I/O outside a
+ * request: give a `bootstrap` (then `initialize` does no I/O), or set the provider inside a request
+ * (then `initialize` fetches once); call `provider.refresh(ctx)` at the start of each request.
  */
 export class SwitchyardEdgeProvider implements Provider {
   readonly metadata = { name: 'switchyard-edge' } as const;
   readonly runsOn = 'server';
   readonly events = new OpenFeatureEventEmitter();
   readonly flags: EdgeFlags;
+  private readonly lifecycle: ProviderLifecycle;
 
   constructor(options: EdgeFlagsOptions) {
-    this.flags = new EdgeFlags({
-      ...options,
-      onChange: (flagsChanged) => {
-        options.onChange?.(flagsChanged);
-        this.events.emit(ProviderEvents.ConfigurationChanged, { flagsChanged: [...flagsChanged] });
-      },
-    });
+    try {
+      this.flags = new EdgeFlags(options);
+    } catch (e) {
+      throw openFeatureError(e);
+    }
+    this.lifecycle = new ProviderLifecycle(this.flags.engine, (event, details) => this.events.emit(event as ProviderEvents, details));
+  }
+
+  /** Without a bootstrap: one fetch (inside a request), failing at once if it brings nothing to serve. */
+  async initialize(): Promise<void> {
+    if (!this.flags.snapshot) await this.flags.refresh();
+    try {
+      await this.lifecycle.initialize({ wait: false });
+    } catch (e) {
+      throw openFeatureError(e);
+    }
+  }
+
+  async onClose(): Promise<void> {
+    await this.lifecycle.close();
   }
 
   /** See `EdgeFlags.refresh`. */

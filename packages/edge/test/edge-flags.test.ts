@@ -31,14 +31,14 @@ function context() {
 }
 
 describe('EdgeFlags', () => {
-  it('serves the fallback at once and revalidates in the background; one request per TTL, shared by concurrent refreshes', async () => {
+  it('serves the bootstrap at once and revalidates in the background; one request per TTL, shared by concurrent refreshes', async () => {
     let body = doc(true);
     const { url, seen } = await backend(() => ({ status: 200, body, etag: `"${body.length}"` }));
     const changes: string[][] = [];
-    const flags = new EdgeFlags({ url, key: 'k1', ttlMs: 60_000, fallback: doc(false), cache: false, onChange: (keys) => changes.push([...keys]) });
+    const flags = new EdgeFlags({ url, key: 'k1', ttlMs: 60_000, bootstrap: doc(false), cache: false, onChange: (keys) => changes.push([...keys]) });
     const ctx = context();
     await Promise.all([flags.refresh(ctx), flags.refresh(ctx), flags.refresh(ctx)]);
-    expect(flags.getBooleanValue('banner', true)).toBe(false); // fallback: the network is not awaited
+    expect(flags.getBooleanValue('banner', true)).toBe(false); // bootstrap: the network is not awaited
     await ctx.settled();
     expect(flags.getBooleanValue('banner', false)).toBe(true);
     expect(changes).toEqual([['banner']]);
@@ -75,20 +75,20 @@ describe('EdgeFlags', () => {
     await flags.refresh(ctx);
     await ctx.settled();
     expect(errors).toEqual([
-      `rejected flag definitions from ${url}/v1/flags: flags.banner.state: must be "ENABLED" or "DISABLED", not "ON"`,
+      `rejected flag definitions from poll:${url}/v1/flags; still serving the last good ones:\n  flags.banner.state: must be "ENABLED" or "DISABLED", not "ON"`,
       `${url}/v1/flags answered 503: maintenance`,
     ]);
     expect(flags.getBooleanValue('banner', false)).toBe(true);
   });
 
-  it('without a fallback, answers PROVIDER_NOT_READY until a document arrived', async () => {
+  it('without a bootstrap, answers PROVIDER_NOT_READY until a document arrived', async () => {
     const flags = new EdgeFlags({ url: 'http://127.0.0.1:9', ttlMs: 0, cache: false, timeoutMs: 500 });
     await flags.refresh();
     expect(flags.resolveBooleanEvaluation('banner', false)).toMatchObject({ value: false, reason: 'ERROR', errorCode: 'PROVIDER_NOT_READY' });
     expect(flags.lastError?.message).toBeTruthy();
   });
 
-  it('refuses an invalid bundled fallback at construction, with the path', () => {
-    expect(() => new EdgeFlags({ url: 'http://127.0.0.1:9', fallback: { flags: { a: { state: 'ENABLED', variants: {} } } } })).toThrow('invalid fallback flags: flags.a.variants: must not be empty');
+  it('refuses an invalid bundled bootstrap at construction, with the path', () => {
+    expect(() => new EdgeFlags({ url: 'http://127.0.0.1:9', bootstrap: { flags: { a: { state: 'ENABLED', variants: {} } } } })).toThrow('invalid bootstrap flags: flags.a.variants: must not be empty');
   });
 });

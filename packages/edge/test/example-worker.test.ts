@@ -92,7 +92,7 @@ describe.each([
     await new Promise((resolve) => setTimeout(resolve, 1000)); // past the TTL: revalidations now fail
     for (let i = 0; i < 5; i++) {
       const served = await w.fetch('/', cookie(greenUser));
-      expect(served).toMatchObject({ status: 200, origin: 'blue', flag: 'edge-kill-switch=on' }); // the last snapshot, not the fallback
+      expect(served).toMatchObject({ status: 200, origin: 'blue', flag: 'edge-kill-switch=on' }); // the last snapshot, not the bootstrap
       await new Promise((resolve) => setTimeout(resolve, 200));
     }
 
@@ -102,7 +102,7 @@ describe.each([
     expect(back.flag).toBe('edge-origin=green (TARGETING_MATCH)');
   });
 
-  it('answers the first request from the bundled fallback when the server cannot be reached', async () => {
+  it('answers the first request from the bundled bootstrap when the server cannot be reached', async () => {
     await flags.stop();
     const w = await start();
     const first = await w.fetch('/', cookie('offline-user'));
@@ -126,14 +126,14 @@ describe('workerd platform cache', () => {
     }
     const cold = await workerd(cacheDir)(env);
     try {
-      // The bundled fallback has the kill switch off; the cached document has it on.
+      // The bundled bootstrap has the kill switch off; the cached document has it on.
       expect((await cold.fetch('/', cookie('u1'))).flag).toBe('edge-kill-switch=on');
     } finally {
       await cold.close();
     }
     const uncached = await workerd(mkdtempSync(join(tmpdir(), 'switchyard-edge-cache-')))(env);
     try {
-      expect((await uncached.fetch('/', cookie('u1'))).flag).not.toBe('edge-kill-switch=on'); // without it: the fallback
+      expect((await uncached.fetch('/', cookie('u1'))).flag).not.toBe('edge-kill-switch=on'); // without it: the bootstrap
     } finally {
       await uncached.close();
     }

@@ -9,7 +9,7 @@ import { bundle, eventually, EXAMPLE, startFlagServer } from './harness.js';
 const WORKER = `
 import { OpenFeature, ProviderEvents } from '@openfeature/server-sdk';
 import { SwitchyardEdgeProvider } from '@switchyard/edge/provider';
-import fallback from './flags.json';
+import bootstrap from './flags.json';
 
 let provider;
 const changes = [];
@@ -17,7 +17,7 @@ export default {
   async fetch(request, env, ctx) {
     if (!provider) {
       // Not at module scope: workers forbid I/O outside a request.
-      provider = new SwitchyardEdgeProvider({ url: env.FLAGS_URL, key: env.FLAGS_KEY, ttlMs: 200, fallback });
+      provider = new SwitchyardEdgeProvider({ url: env.FLAGS_URL, key: env.FLAGS_KEY, ttlMs: 200, bootstrap });
       OpenFeature.addHandler(ProviderEvents.ConfigurationChanged, (event) => changes.push(event.flagsChanged));
       await OpenFeature.setProviderAndWait(provider);
     }

@@ -1,26 +1,26 @@
-import type { AgentSourceOptions, AppConfigDataSourceOptions, FlagFormat } from '@switchyard/appconfig';
-import type { BackoffOptions, LoadOptions } from '@switchyard/core';
+import { ProviderFatalError } from '@openfeature/server-sdk';
+import type { BackoffOptions, LoadOptions, SyncSource, Translator } from '@switchyard/core';
 
-/** For AppConfig content: the opt-in sticky percentage rollout (see `docs/appconfig.md`). */
-export interface AppConfigSurface {
-  /** Simple flags with this numeric attribute (0–100) are on for that share of targeting keys. */
-  readonly rolloutAttribute?: string;
-}
-
-/** Where flag definitions come from. */
+/** Where flag definitions come from: a built-in shorthand, or any `SyncSource` (e.g. `@switchyard/appconfig`'s). */
 export type SourceOptions =
-  /** A flag file, watched (robust to editors' atomic renames): flagd, or AppConfig hosted/retrieval JSON (`format`, default auto-detected). */
-  | ({ readonly type: 'file'; readonly path: string; readonly pollMs?: number; readonly format?: FlagFormat | 'auto' } & AppConfigSurface)
-  /** AWS AppConfig through the AppConfigData API (`@aws-sdk/client-appconfigdata`; credentials and region from the usual AWS chain or `clientConfig`). */
-  | ({ readonly type: 'appconfig' } & Omit<AppConfigDataSourceOptions, 'surface' | 'now'> & AppConfigSurface)
-  /** The AppConfig Agent or Lambda extension (default `http://localhost:2772`). */
-  | ({ readonly type: 'appconfig-agent' } & Omit<AgentSourceOptions, 'surface'> & AppConfigSurface)
+  /** A flag file, watched (robust to editors' atomic renames). `translate` reads other formats (e.g. AppConfig's `formatTranslator`). */
+  | { readonly type: 'file'; readonly path: string; readonly pollMs?: number; readonly translate?: Translator }
   /** The Switchyard server's `/v1/flags`, polled with ETags. `url` is the server's base URL. */
-  | { readonly type: 'poll'; readonly url: string; readonly key?: string; readonly intervalMs?: number; readonly timeoutMs?: number; readonly backoff?: BackoffOptions }
+  | { readonly type: 'poll'; readonly url: string; readonly key?: string; readonly env?: string; readonly pollIntervalMs?: number; readonly timeoutMs?: number; readonly backoff?: BackoffOptions }
   /** The Switchyard server's `/v1/stream` (SSE), falling back to polling `/v1/flags` when streaming is unavailable. */
-  | { readonly type: 'sse'; readonly url: string; readonly key?: string; readonly pollIntervalMs?: number; readonly fallbackAfterMs?: number; readonly timeoutMs?: number; readonly backoff?: BackoffOptions };
+  | {
+      readonly type: 'sse';
+      readonly url: string;
+      readonly key?: string;
+      readonly env?: string;
+      readonly pollIntervalMs?: number;
+      readonly fallbackAfterMs?: number;
+      readonly timeoutMs?: number;
+      readonly backoff?: BackoffOptions;
+    }
+  | SyncSource;
 
-export interface SwitchyardProviderOptions extends LoadOptions {
+export interface SwitchyardProviderOptions extends Omit<LoadOptions, 'translate'> {
   readonly source: SourceOptions;
   /** A flag document (text or object) to serve until the source answers: start-up never waits on the network. */
   readonly bootstrap?: string | object;
@@ -28,13 +28,16 @@ export interface SwitchyardProviderOptions extends LoadOptions {
   readonly initTimeoutMs?: number;
   /** The source may be unreachable this long before PROVIDER_STALE; default 10,000 ms. */
   readonly staleAfterMs?: number;
+  /** Where warnings go (flags that resolve PARSE_ERROR, with the fix); default `console.warn`. */
+  readonly warn?: (message: string) => void;
 }
 
-export class SwitchyardConfigError extends Error {
-  readonly code = 'PROVIDER_FATAL';
+/** Invalid provider options: thrown by the constructor, every problem named. OpenFeature's PROVIDER_FATAL. */
+export class SwitchyardConfigError extends ProviderFatalError {
   constructor(message: string) {
     super(message);
     this.name = 'SwitchyardConfigError';
+    Object.setPrototypeOf(this, SwitchyardConfigError.prototype);
   }
 }
 
@@ -42,13 +45,20 @@ const positive = (value: unknown, name: string, problems: string[]) => {
   if (value !== undefined && (typeof value !== 'number' || !Number.isFinite(value) || value <= 0)) problems.push(`${name} must be a positive number of milliseconds`);
 };
 
+/** A source passed in as an object: it has `start` and `stop`. */
+export const isSyncSource = (source: unknown): source is SyncSource =>
+  typeof source === 'object' && source !== null && typeof (source as SyncSource).start === 'function' && typeof (source as SyncSource).stop === 'function';
+
 /** Checks options up front so a typo fails at construction with every problem named. */
 export function validateOptions(options: SwitchyardProviderOptions): void {
   const problems: string[] = [];
   const source = options?.source as SourceOptions | undefined;
-  if (!source || typeof source !== 'object') problems.push('source is required: { type: "file" | "poll" | "sse" | "appconfig" | "appconfig-agent", ... }');
-  else if (source.type === 'file') {
+  if (!source || typeof source !== 'object') problems.push('source is required: { type: "file" | "poll" | "sse", ... } or a SyncSource (e.g. new AppConfigDataSource(...))');
+  else if (isSyncSource(source)) {
+    if (typeof source.description !== 'string') problems.push('source.description must be a string naming the source (used in errors)');
+  } else if (source.type === 'file') {
     if (typeof source.path !== 'string' || source.path === '') problems.push('source.path must name the flag file');
+    if (source.translate !== undefined && typeof source.translate !== 'function') problems.push('source.translate must be a function (e.g. formatTranslator("auto") from @switchyard/appconfig)');
     positive(source.pollMs, 'source.pollMs', problems);
   } else if (source.type === 'poll' || source.type === 'sse') {
     try {
@@ -59,21 +69,11 @@ export function validateOptions(options: SwitchyardProviderOptions): void {
     }
     if (source.key !== undefined && typeof source.key !== 'string') problems.push('source.key must be a string');
     positive(source.timeoutMs, 'source.timeoutMs', problems);
-    positive(source.type === 'poll' ? source.intervalMs : source.pollIntervalMs, source.type === 'poll' ? 'source.intervalMs' : 'source.pollIntervalMs', problems);
-  } else if (source.type === 'appconfig' || source.type === 'appconfig-agent') {
-    for (const name of ['application', 'environment', 'profile'] as const) {
-      if (typeof source[name] !== 'string' || source[name] === '') problems.push(`source.${name} must name the AppConfig ${name} (ID or name)`);
-    }
-    if (source.type === 'appconfig-agent' && source.url !== undefined) {
-      try {
-        new URL(source.url);
-      } catch {
-        problems.push(`source.url must be the agent's URL, e.g. "http://localhost:2772", not ${JSON.stringify(source.url)}`);
-      }
-    }
-    positive(source.timeoutMs, 'source.timeoutMs', problems);
+    positive(source.pollIntervalMs, 'source.pollIntervalMs', problems);
   } else {
-    problems.push(`source.type must be "file", "poll", "sse", "appconfig" or "appconfig-agent", not ${JSON.stringify((source as { type?: unknown }).type)}`);
+    const type = (source as { type?: unknown }).type;
+    const hint = type === 'appconfig' || type === 'appconfig-agent' ? ' (AWS AppConfig: pass new AppConfigDataSource({...}) or new AgentSource({...}) from @switchyard/appconfig as the source)' : '';
+    problems.push(`source.type must be "file", "poll" or "sse", or source a SyncSource, not ${JSON.stringify(type)}${hint}`);
   }
   positive(options?.initTimeoutMs, 'initTimeoutMs', problems);
   positive(options?.staleAfterMs, 'staleAfterMs', problems);

@@ -1,6 +1,8 @@
 import {
+  GeneralError,
   OpenFeatureEventEmitter,
   ProviderEvents,
+  ProviderFatalError,
   type EvaluationContext,
   type Hook,
   type JsonValue,
@@ -8,9 +10,8 @@ import {
   type ResolutionDetails,
   type TrackingEventDetails,
 } from '@openfeature/server-sdk';
-import { LiveEvaluator, SyncEngine, extensionOperators, formatIssue, type Issue, type Snapshot } from '@switchyard/core';
+import { extensionOperators, LiveEvaluator, PinSet, ProviderLifecycle, ProviderStartError, SyncEngine, type Pin, type Snapshot } from '@switchyard/core';
 import { validateOptions, type SwitchyardProviderOptions } from './options.js';
-import { OverridableEvaluator, type Override } from './overrides.js';
 import { createSource } from './sources.js';
 
 export interface TrackingEvent {
@@ -22,38 +23,29 @@ export interface TrackingEvent {
 
 /**
  * OpenFeature server provider: every evaluation runs in process against the live snapshot (no I/O,
- * never throws); a file, a poller or an SSE stream keeps that snapshot fresh in the background.
+ * never throws); a file, a poller, an SSE stream or any `SyncSource` keeps that snapshot fresh in the
+ * background, and the shared lifecycle turns what happens to it into OpenFeature events.
  */
 export class SwitchyardProvider implements Provider {
   readonly metadata = { name: 'Switchyard' } as const;
   readonly runsOn = 'server' as const;
   readonly events = new OpenFeatureEventEmitter();
   readonly hooks: Hook[] = [];
-  /** The synchronous evaluator on the live snapshot, for hot paths that skip the SDK. */
+  /** The synchronous evaluator on the live snapshot (pins included), for hot paths that skip the SDK. */
   readonly evaluator: LiveEvaluator;
-  private readonly overridable: OverridableEvaluator;
   private readonly engine: SyncEngine;
-  private initialized = false;
-  private initFailed = false;
-  private errored = false;
-  private lastRejection?: string;
+  private readonly pins: PinSet;
+  private readonly lifecycle: ProviderLifecycle;
   private readonly trackListeners = new Set<(event: TrackingEvent) => void>();
 
   constructor(private readonly options: SwitchyardProviderOptions) {
     validateOptions(options);
     const source = createSource(options.source);
-    this.engine = new SyncEngine(
-      source,
-      {
-        changed: (snapshot, changed) => this.changed(snapshot, changed),
-        rejected: (issues, from) => this.rejected(issues, from),
-        stale: (error) => this.events.emit(ProviderEvents.Stale, { message: `flag source unreachable: ${error.message}` }),
-        recovered: () => this.events.emit(ProviderEvents.Ready, { message: 'flag source reachable again' }),
-      },
-      // Node has no bundle budget: Switchyard's extension operators (used by AppConfig rules) are always on.
-      { operators: extensionOperators, ...options },
-    );
-    this.evaluator = this.overridable = new OverridableEvaluator(this.engine.store);
+    // Node has no bundle budget: Switchyard's extension operators (used by AppConfig rules) are always on.
+    this.engine = new SyncEngine(source, { operators: extensionOperators, ...options, translate: source.translate });
+    this.lifecycle = new ProviderLifecycle(this.engine, (event, details) => this.events.emit(event as ProviderEvents, details), options);
+    this.pins = new PinSet(this.engine);
+    this.evaluator = new LiveEvaluator(this.engine.store);
   }
 
   /** The live snapshot (undefined before the first valid definitions). */
@@ -62,40 +54,22 @@ export class SwitchyardProvider implements Provider {
   }
 
   /**
-   * Resolves once valid definitions are loaded (or a bootstrap was given); rejects after
-   * `initTimeoutMs` with the reason. The SDK emits READY/ERROR for it; if definitions arrive after a
-   * failed start, this provider emits READY itself.
+   * Resolves once valid definitions are loaded (or a bootstrap was given). An invalid bootstrap
+   * rejects with `ProviderFatalError`; no definitions within `initTimeoutMs` with `GeneralError`
+   * naming the last problem — definitions that arrive later still emit READY.
    */
   async initialize(): Promise<void> {
-    if (this.options.bootstrap !== undefined) {
-      const result = this.engine.store.apply(this.options.bootstrap);
-      if (result.outcome === 'rejected') throw new Error(`invalid bootstrap flags:\n  ${result.issues.map(formatIssue).join('\n  ')}`);
-    }
-    this.engine.start();
-    if (this.engine.store.snapshot) {
-      this.initialized = true;
-      return;
-    }
-    const timeoutMs = this.options.initTimeoutMs ?? 10_000;
-    let timer: ReturnType<typeof setTimeout> | undefined;
     try {
-      await Promise.race([
-        this.engine.ready,
-        new Promise((_, reject) => {
-          timer = setTimeout(() => reject(new Error(`no valid flag definitions from ${this.engine.source.description} within ${timeoutMs} ms${this.problem()}`)), timeoutMs);
-        }),
-      ]);
-      this.initialized = true;
+      if (this.options.bootstrap !== undefined) this.lifecycle.bootstrap(this.options.bootstrap);
+      await this.lifecycle.initialize();
     } catch (e) {
-      this.initFailed = true;
+      if (e instanceof ProviderStartError) throw e.code === 'PROVIDER_FATAL' ? new ProviderFatalError(e.message) : new GeneralError(e.message);
       throw e;
-    } finally {
-      clearTimeout(timer);
     }
   }
 
   async onClose(): Promise<void> {
-    await this.engine.stop();
+    await this.lifecycle.close();
   }
 
   resolveBooleanEvaluation(flagKey: string, defaultValue: boolean, context: EvaluationContext): Promise<ResolutionDetails<boolean>> {
@@ -123,56 +97,24 @@ export class SwitchyardProvider implements Provider {
   /**
    * Pins `flagKey` to `variant` for everyone in this process from the next evaluation (reason
    * STATIC, `flagMetadata.rolledBack` = `reason`) and emits PROVIDER_CONFIGURATION_CHANGED. Holds
-   * until `clearOverride` or until the flag's definition changes at the source.
+   * until `clearOverride` or until the flag's definition changes at the source. RangeError for an
+   * unknown flag or variant.
    */
-  override(flagKey: string, variant: string, reason: string): void {
-    const flag = this.engine.store.snapshot?.flags.get(flagKey);
-    if (!flag?.variants.has(variant)) throw new RangeError(`cannot override ${flagKey}: no such flag or variant "${variant}"`);
-    this.overridable.overrides.set(flagKey, { variant, reason });
-    this.events.emit(ProviderEvents.ConfigurationChanged, { flagsChanged: [flagKey], message: `${flagKey} overridden to "${variant}": ${reason}` });
+  override(flagKey: string, variant: string, reason: string): Pin {
+    return this.pins.pin(flagKey, variant, { reason });
   }
 
   clearOverride(flagKey: string): boolean {
-    const cleared = this.overridable.overrides.delete(flagKey);
-    if (cleared) this.events.emit(ProviderEvents.ConfigurationChanged, { flagsChanged: [flagKey], message: `${flagKey} override cleared` });
-    return cleared;
+    return this.pins.unpin(flagKey);
   }
 
-  /** The overrides in force: flag key → variant and reason (a live view). */
-  overrides(): ReadonlyMap<string, Override> {
-    return this.overridable.overrides;
+  /** The overrides in force: flag key → pin (variant, reason, when). */
+  overrides(): ReadonlyMap<string, Pin> {
+    return this.pins.all;
   }
 
   onTrack(listener: (event: TrackingEvent) => void): () => void {
     this.trackListeners.add(listener);
     return () => this.trackListeners.delete(listener);
-  }
-
-  private changed(_snapshot: Snapshot, changed: readonly string[]): void {
-    for (const key of changed) this.overridable.overrides.delete(key); // the flag was changed at its source: that decision wins
-    if (this.initFailed && !this.initialized) {
-      this.initialized = true;
-      this.events.emit(ProviderEvents.Ready, { message: 'flag definitions loaded' });
-      return;
-    }
-    if (!this.initialized) return; // the first load completes initialize(); the SDK emits READY
-    if (this.errored) {
-      this.errored = false;
-      this.events.emit(ProviderEvents.Ready, { message: 'valid flag definitions again' });
-    }
-    this.events.emit(ProviderEvents.ConfigurationChanged, { flagsChanged: [...changed] });
-  }
-
-  private problem(): string {
-    const detail = this.lastRejection ?? this.engine.lastError?.message;
-    return detail ? `: ${detail}` : '';
-  }
-
-  private rejected(issues: readonly Issue[], from: string): void {
-    this.errored = true;
-    this.lastRejection = `rejected: ${issues.map(formatIssue).join('; ')}`;
-    this.events.emit(ProviderEvents.Error, {
-      message: `rejected flag definitions from ${from}; still serving the last good ones:\n  ${issues.map(formatIssue).join('\n  ')}`,
-    });
   }
 }

@@ -2,9 +2,11 @@ import { OpenFeature, ProviderEvents, type EventDetails } from '@openfeature/ser
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { AppConfigDataServer } from '../../appconfig/test/appconfigdata-server.js';
-import { tempDir, waitFor, writeAtomically } from '../../server/test/helpers.js';
+import { AppConfigDataSource, formatTranslator } from '@switchyard/appconfig';
+import { AppConfigDataServer, tempDir, waitFor, writeAtomically } from '@switchyard/test-utils/node';
 import { SwitchyardProvider, type SwitchyardProviderOptions } from '../src/index.js';
+
+// @switchyard/node does not depend on @switchyard/appconfig: its sources and translators are passed in.
 
 const cleanup: (() => Promise<unknown>)[] = [];
 afterEach(async () => {
@@ -45,13 +47,12 @@ describe('Node provider with AWS AppConfig', () => {
     // A freeform profile holding the hosted format: the rules come along, so variants are chosen per user in process.
     server.deploy('shop', 'prod', 'flags', JSON.stringify(hosted(25)));
     const { client: c, events } = await client({
-      source: {
-        type: 'appconfig',
+      source: new AppConfigDataSource({
         application: 'shop',
         environment: 'prod',
         profile: 'flags',
         clientConfig: { region: 'us-east-1', endpoint: server.url, credentials: { accessKeyId: 'AKIDLOCALTEST', secretAccessKey: 'local' } },
-      },
+      }),
     });
     expect(await c.getBooleanDetails('checkout', false, { targetingKey: 'u1', email: 'ada@shop.example' })).toMatchObject({ value: true, variant: 'Staff', reason: 'TARGETING_MATCH' });
     expect(await c.getStringValue('checkout.layout', 'classic', { targetingKey: 'u1', email: 'ada@shop.example' })).toBe('one-page');
@@ -75,7 +76,7 @@ describe('Node provider with AWS AppConfig', () => {
   it('reads an AppConfig hosted file, validated and watched like a flagd file', async () => {
     const file = join(tempDir(), 'appconfig.json');
     writeFileSync(file, JSON.stringify(hosted(0)));
-    const { client: c, events } = await client({ source: { type: 'file', path: file } });
+    const { client: c, events } = await client({ source: { type: 'file', path: file, translate: formatTranslator('auto') } });
     expect(await c.getBooleanValue('checkout', true, { targetingKey: 'u1' })).toBe(false);
     writeAtomically(file, { ...hosted(0), values: { ...hosted(0).values, kill: { enabled: true } } });
     await waitFor(() => events.length > 0, 'the change');
@@ -86,7 +87,7 @@ describe('Node provider with AWS AppConfig', () => {
   it('opts in to a sticky percentage rollout for simple flags with a percentage attribute', async () => {
     const file = join(tempDir(), 'retrieval.json');
     writeFileSync(file, JSON.stringify({ new_search: { enabled: true, rollout_pct: 30 } }));
-    const { client: c } = await client({ source: { type: 'file', path: file, rolloutAttribute: 'rollout_pct' } });
+    const { client: c } = await client({ source: { type: 'file', path: file, translate: formatTranslator('auto', { rolloutAttribute: 'rollout_pct' }) } });
     const first = await c.getBooleanValue('new_search', false, { targetingKey: 'sticky-user-7' });
     for (let i = 0; i < 20; i++) expect(await c.getBooleanValue('new_search', !first, { targetingKey: 'sticky-user-7' })).toBe(first);
   });

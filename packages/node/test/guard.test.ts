@@ -6,8 +6,8 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { FileSource, SwitchyardServer, silentLogger } from '../../server/src/index.js';
-import { tempDir, waitFor, writeAtomically } from '../../server/test/helpers.js';
+import { FileSource, SwitchyardServer, silentLogger } from '@switchyard/server';
+import { tempDir, waitFor, writeAtomically } from '@switchyard/test-utils/node';
 import { errorRateTest, latencyTest, RolloutGuard, SwitchyardProvider, type RollbackDecision, type RolloutGuardOptions } from '../src/index.js';
 
 const SERVER_KEY = 'srv-guard-0123456789';
@@ -164,7 +164,7 @@ describe('RolloutGuard in process (many runs)', () => {
    * With `latency` (median ms per variant) every request also reports a log-normal latency (σ = 0.5).
    */
   async function run(seed: number, failure: Record<string, number>, requests: number, extra: { latency?: Record<string, number>; guard?: Partial<RolloutGuardOptions> } = {}) {
-    const provider = new SwitchyardProvider({ source: { type: 'poll', url: 'http://127.0.0.1:9', intervalMs: 3_600_000, backoff: { initialMs: 3_600_000 } }, bootstrap: ROLLOUT });
+    const provider = new SwitchyardProvider({ source: { type: 'poll', url: 'http://127.0.0.1:9', pollIntervalMs: 3_600_000, backoff: { initialMs: 3_600_000 } }, bootstrap: ROLLOUT });
     const domain = `run-${seed}-${domains++}`;
     await OpenFeature.setProviderAndWait(domain, provider);
     const client = OpenFeature.getClient(domain);

@@ -1,11 +1,12 @@
-import { OpenFeature, ProviderEvents, type EventDetails } from '@openfeature/server-sdk';
-import { writeFileSync } from 'node:fs';
+import { OpenFeature, ProviderEvents, ProviderFatalError, ProviderStatus, type EventDetails } from '@openfeature/server-sdk';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { FileSource, SwitchyardServer, silentLogger } from '../../server/src/index.js';
-import { tempDir, waitFor, writeAtomically } from '../../server/test/helpers.js';
+import { FileSource, SwitchyardServer, silentLogger } from '@switchyard/server';
+import { TcpGate, tempDir, waitFor, writeAtomically } from '@switchyard/test-utils/node';
+import type { SyncSink, SyncSource } from '@switchyard/core';
 import { ExposureHook, SwitchyardConfigError, SwitchyardProvider, type SwitchyardProviderOptions } from '../src/index.js';
 
 const doc = (killSwitch: 'on' | 'off', extra: Record<string, unknown> = {}) => ({
@@ -21,11 +22,11 @@ afterEach(async () => {
   for (const fn of cleanup.splice(0).reverse()) await fn();
 });
 
-async function backend(content: unknown = doc('on'), port = 0, existingFile?: string) {
+async function backend(content: unknown = doc('on'), existingFile?: string) {
   const file = existingFile ?? join(tempDir(), 'flags.json');
   if (!existingFile) writeFileSync(file, JSON.stringify(content));
   const server = new SwitchyardServer({ environments: [{ name: 'default', source: new FileSource(file, { debounceMs: 5, pollMs: 200 }) }], logger: silentLogger, streams: { retryMs: 100 } });
-  const url = await server.listen(port, '127.0.0.1');
+  const url = await server.listen(0, '127.0.0.1');
   let closed = false;
   const close = async () => {
     if (!closed) await server.close();
@@ -73,12 +74,17 @@ describe('SwitchyardProvider against the real server', () => {
 
   it('goes STALE when the server dies, keeps serving, and is READY and caught up when it returns', async () => {
     const first = await backend();
-    const { client: c, events } = await client({ source: { type: 'sse', url: first.url, pollIntervalMs: 100, fallbackAfterMs: 100, backoff: { initialMs: 50, maxMs: 200 } }, staleAfterMs: 300 });
+    // The provider talks to a gate that keeps its port: the backend can die and a new one come back behind it.
+    const gate = new TcpGate(first.port);
+    const url = await gate.listen();
+    cleanup.push(() => gate.stop());
+    const { client: c, events } = await client({ source: { type: 'sse', url, pollIntervalMs: 100, fallbackAfterMs: 100, backoff: { initialMs: 50, maxMs: 200 } }, staleAfterMs: 300 });
     await first.close();
+    gate.close();
     await waitFor(() => events.some((e) => e.type === ProviderEvents.Stale), 'PROVIDER_STALE');
     expect(await c.getBooleanValue('kill-switch', false)).toBe(true); // last values keep serving
     writeAtomically(first.file, doc('off'));
-    await backend(undefined, first.port, first.file);
+    gate.reopen((await backend(undefined, first.file)).port);
     await waitFor(() => events.some((e) => e.type === ProviderEvents.Ready && events.indexOf(e) > events.findIndex((x) => x.type === ProviderEvents.Stale)), 'READY after STALE', 10_000);
     await waitFor(async () => (await c.getBooleanValue('kill-switch', true)) === false, 'the change made while the server was down', 10_000);
   });
@@ -89,9 +95,11 @@ describe('SwitchyardProvider against the real server', () => {
       res.writeHead(200, { 'Content-Type': 'application/json', ETag: '"bad"' });
       res.end('{"flags": {"kill-switch": {"state": "ON", "variants": {"on": true}}}}');
     });
-    const bad = await client({ source: { type: 'poll', url, intervalMs: 50 }, bootstrap: doc('on') });
+    const bad = await client({ source: { type: 'poll', url, pollIntervalMs: 50 }, bootstrap: doc('on') });
     await waitFor(() => bad.events.some((e) => e.type === ProviderEvents.Error), 'PROVIDER_ERROR');
-    expect(bad.events.find((e) => e.type === ProviderEvents.Error)!.details!.message).toContain('flags.kill-switch.state: must be "ENABLED" or "DISABLED", not "ON"');
+    const error = bad.events.find((e) => e.type === ProviderEvents.Error)!.details!;
+    expect(error.message).toContain('flags.kill-switch.state: must be "ENABLED" or "DISABLED", not "ON"');
+    expect(error.errorCode).toBe('PARSE_ERROR');
     expect(await bad.client.getBooleanDetails('kill-switch', false)).toMatchObject({ value: true, reason: 'STATIC' });
   });
 
@@ -107,7 +115,7 @@ describe('SwitchyardProvider against the real server', () => {
       res.writeHead(200, { 'Content-Type': 'application/json', ETag: '"v1"' });
       res.end(JSON.stringify(doc('on')));
     });
-    const { client: c } = await client({ source: { type: 'poll', url, intervalMs: 50, backoff: { initialMs: 10, maxMs: 20 } } });
+    const { client: c } = await client({ source: { type: 'poll', url, pollIntervalMs: 50, backoff: { initialMs: 10, maxMs: 20 } } });
     expect(await c.getBooleanValue('kill-switch', false)).toBe(true);
     expect(arrivals[1] - arrivals[0]).toBeGreaterThanOrEqual(990);
   });
@@ -144,7 +152,7 @@ describe('SwitchyardProvider against the real server', () => {
 
 describe('lifecycle', () => {
   it('rejects initialize with a clear error after the timeout, then becomes READY when definitions arrive', async () => {
-    const provider = new SwitchyardProvider({ source: { type: 'poll', url: 'http://127.0.0.1:9', intervalMs: 50, backoff: { initialMs: 10, maxMs: 50 } }, initTimeoutMs: 200 });
+    const provider = new SwitchyardProvider({ source: { type: 'poll', url: 'http://127.0.0.1:9', pollIntervalMs: 50, backoff: { initialMs: 10, maxMs: 50 } }, initTimeoutMs: 200 });
     cleanup.push(() => provider.onClose());
     await expect(provider.initialize()).rejects.toThrow(/no valid flag definitions from poll:http:\/\/127\.0\.0\.1:9\/v1\/flags within 200 ms: cannot reach/);
   });
@@ -163,7 +171,68 @@ describe('lifecycle', () => {
       expect((e as Error).message).toContain('source.timeoutMs must be a positive number of milliseconds');
       expect((e as Error).message).toContain('staleAfterMs must be a positive number of milliseconds');
     }
-    expect(() => new SwitchyardProvider({ source: { type: 'ftp' } as never })).toThrow('source.type must be "file", "poll", "sse", "appconfig" or "appconfig-agent", not "ftp"');
+    expect(() => new SwitchyardProvider({ source: { type: 'ftp' } as never })).toThrow('source.type must be "file", "poll" or "sse", or source a SyncSource, not "ftp"');
+    expect(() => new SwitchyardProvider({ source: { type: 'appconfig' } as never })).toThrow('new AppConfigDataSource');
+    // OpenFeature's own type and code: the SDK puts a provider that cannot be configured in FATAL.
+    expect(() => new SwitchyardProvider({ source: { type: 'ftp' } as never })).toThrow(ProviderFatalError);
+    try {
+      new SwitchyardProvider({ source: {} as never });
+    } catch (e) {
+      expect((e as SwitchyardConfigError).code).toBe('PROVIDER_FATAL');
+      expect((e as Error).name).toBe('SwitchyardConfigError');
+    }
+  });
+
+  it('takes any SyncSource object as its source', async () => {
+    let sink: SyncSink | undefined;
+    const source: SyncSource = { description: 'custom', start: (s) => void (sink = s), stop: () => undefined };
+    const provider = new SwitchyardProvider({ source, initTimeoutMs: 5000 });
+    const ready = provider.initialize();
+    await waitFor(() => sink, 'the source started');
+    sink!.payload(JSON.stringify(doc('off')));
+    await ready;
+    expect(provider.evaluator.getBooleanValue('kill-switch', true)).toBe(false);
+    await provider.onClose();
+  });
+
+  it('an invalid bootstrap is PROVIDER_FATAL, with every problem and its path', async () => {
+    const provider = new SwitchyardProvider({ source: { type: 'poll', url: 'http://127.0.0.1:9' }, bootstrap: { flags: { a: { state: 'ON', variants: { on: true } } } } });
+    cleanup.push(() => provider.onClose());
+    const domain = `fatal-${++domains}`;
+    await expect(OpenFeature.setProviderAndWait(domain, provider)).rejects.toThrow(ProviderFatalError);
+    expect(OpenFeature.getClient(domain).providerStatus).toBe(ProviderStatus.FATAL);
+    await expect(provider.initialize()).rejects.toThrow('invalid bootstrap flags:\n  flags.a.state: must be "ENABLED" or "DISABLED", not "ON"');
+    cleanup.push(() => OpenFeature.clearProviders());
+  });
+
+  it('reverting a rejected edit (what git revert produces) brings READY back', async () => {
+    const file = join(tempDir(), 'flags.json');
+    const good = JSON.stringify(doc('on'));
+    writeFileSync(file, good);
+    const { client: c, events } = await client({ source: { type: 'file', path: file, pollMs: 50 } });
+    writeAtomically(file, '{"flags": {"kill-switch": {"state": "ON"}}}');
+    await waitFor(() => c.providerStatus === ProviderStatus.ERROR, 'ERROR');
+    expect(events.at(-1)).toMatchObject({ type: ProviderEvents.Error, details: { errorCode: 'PARSE_ERROR' } });
+    writeAtomically(file, good); // the same bytes as the last good document: "unchanged"
+    await waitFor(() => c.providerStatus === ProviderStatus.READY, 'READY again');
+    expect(events.map((e) => e.type).slice(-2)).toEqual([ProviderEvents.Error, ProviderEvents.Ready]);
+    expect(await c.getBooleanValue('kill-switch', false)).toBe(true);
+  });
+
+  it('a file in a directory that does not exist is reported, never a crash; the file is picked up when it appears', async () => {
+    const dir = join(tempDir(), 'not-yet');
+    const file = join(dir, 'flags.json');
+    const lonely = new SwitchyardProvider({ source: { type: 'file', path: file, pollMs: 50 }, initTimeoutMs: 300 });
+    cleanup.push(() => lonely.onClose());
+    await expect(lonely.initialize()).rejects.toThrow(/within 300 ms: cannot read .*ENOENT/);
+    const { client: c, events } = await client({ source: { type: 'file', path: file, pollMs: 50 }, bootstrap: doc('on'), staleAfterMs: 100 });
+    await waitFor(() => c.providerStatus === ProviderStatus.STALE, 'STALE');
+    expect(await c.getBooleanValue('kill-switch', false)).toBe(true);
+    mkdirSync(dir);
+    writeFileSync(file, JSON.stringify(doc('off')));
+    await waitFor(async () => (await c.getBooleanValue('kill-switch', true)) === false, 'the file');
+    expect(c.providerStatus).toBe(ProviderStatus.READY);
+    expect(events.map((e) => e.type)).toEqual([ProviderEvents.Ready, ProviderEvents.Stale, ProviderEvents.ConfigurationChanged, ProviderEvents.Ready]);
   });
 
   it('reads a watched file', async () => {
@@ -179,7 +248,7 @@ describe('lifecycle', () => {
   it('leaves no timers, sockets or watchers behind after onClose', async () => {
     const { url, file } = await backend();
     const before = process.getActiveResourcesInfo().filter((r) => r !== 'TTYWrap');
-    for (const source of [{ type: 'sse' as const, url }, { type: 'poll' as const, url, intervalMs: 20 }, { type: 'file' as const, path: file }]) {
+    for (const source of [{ type: 'sse' as const, url }, { type: 'poll' as const, url, pollIntervalMs: 20 }, { type: 'file' as const, path: file }]) {
       const provider = new SwitchyardProvider({ source });
       await provider.initialize();
       await new Promise((r) => setTimeout(r, 100));

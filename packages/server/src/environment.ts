@@ -1,9 +1,24 @@
-import { diffSnapshots, extensionOperators, formatIssue, parseFlags, type Issue, type Snapshot, type SnapshotDiff, type SyncSource } from '@switchyard/core';
+import {
+  diffSnapshots,
+  extensionOperators,
+  formatIssue,
+  PinSet,
+  pinOf,
+  SyncEngine,
+  type Issue,
+  type LiftedPin,
+  type Pin,
+  type Snapshot,
+  type SnapshotDiff,
+  type SourceProblem,
+  type SourceStatus,
+  type SyncSource,
+} from '@switchyard/core';
 import { clientDocument, type Scope } from './audience.js';
 import { etagOf } from './http/etag.js';
 import type { Logger } from './logger.js';
 import { sameRollback, type RollbackState } from './rollback-state.js';
-import { applyRollbacks, definitionOf, publicView, type Rollback } from './rollbacks.js';
+import { publicView, type Rollback } from './rollbacks.js';
 
 /** One audience's view of a published version: the exact bytes served and their ETag. */
 export interface Representation {
@@ -45,48 +60,60 @@ export interface EnvironmentOptions {
   readonly auditSize?: number;
   /** Where rollbacks are kept across restarts and shared with replicas; without it they live in this process. */
   readonly state?: RollbackState;
+  /** How long the source may be unreachable before it is reported (log, `/readyz`); default 10,000 ms. */
+  readonly staleAfterMs?: number;
 }
 
 export type Listener = (published: Published) => void;
 
 /**
- * One environment (production, staging, …): its source, the current published version, a bounded
+ * One environment (production, staging, …): its source feeding the core's sync engine (the same
+ * store, pins and status machine as every provider), the current published version, a bounded
  * history for SSE resume, and the audit trail. A document is published only when it is valid; a bad
  * one is rejected whole and the last good version keeps being served.
  */
 export class Environment {
   current?: Published;
+  /** The last rejected document, until a valid one arrives. */
   lastError?: { readonly time: string; readonly source: string; readonly issues: readonly Issue[] };
+  /** Set while the source has been unreachable past `staleAfterMs`. */
+  unreachable?: { readonly since: string; readonly message: string };
   readonly counts = { applied: 0, rejected: 0, unchanged: 0 };
+  readonly engine: SyncEngine;
+  private readonly pins: PinSet;
   private readonly history: Published[] = [];
   private readonly audit: AuditEntry[] = [];
   private readonly listeners = new Set<Listener>();
-  private lastText?: string;
-  /** The last valid document from the source, before rollbacks: what a rollback is checked against. */
-  private sourceSnapshot?: Snapshot;
-  private readonly rollbacks = new Map<string, Rollback>();
+  /** What the next publication is attributed to (a rollback, a lift), when it is not the source. */
+  private cause?: string;
 
   constructor(
     readonly name: string,
     readonly source: SyncSource,
     private readonly options: EnvironmentOptions,
   ) {
+    // The server runs on Node: no bundle budget, so every Switchyard extension is available.
+    this.engine = new SyncEngine(source, { translate: source.translate, operators: extensionOperators, staleAfterMs: options.staleAfterMs });
+    this.pins = new PinSet(this.engine);
+    this.engine.listen({
+      outcome: (outcome) => this.counts[outcome]++,
+      changed: (snapshot, _changed, lifted) => this.published(snapshot, lifted),
+      status: (status, problem) => this.status(status, problem),
+    });
     // Before the first document: a restarted server must not serve a rolled-back treatment even once.
-    for (const [flag, rollback] of options.state?.read() ?? []) if (rollback) this.rollbacks.set(flag, rollback);
+    for (const rollback of options.state?.read().values() ?? []) if (rollback) this.pins.restore(rollback);
   }
 
+  /** Starts the source; resolves once its first attempt is done. */
   async start(): Promise<void> {
     this.options.state?.watch(() => this.reconcile());
-    await this.source.start({
-      payload: (payload) => this.apply(typeof payload === 'string' ? payload : JSON.stringify(payload), this.source.description),
-      reachable: () => undefined,
-      unreachable: (error) => this.reject(this.source.description, [{ path: '$', message: error.message }]),
-    });
+    this.engine.start();
+    await Promise.race([this.engine.ready, this.engine.started]);
   }
 
   async stop(): Promise<void> {
     this.options.state?.close();
-    await this.source.stop();
+    await this.engine.stop();
   }
 
   onPublish(listener: Listener): () => void {
@@ -94,83 +121,52 @@ export class Environment {
     return () => this.listeners.delete(listener);
   }
 
-  /** Validates and publishes a document; returns what happened. */
-  apply(text: string, source: string): 'applied' | 'rejected' | 'unchanged' {
-    if (text === this.lastText && this.current) {
-      this.counts.unchanged++;
-      return 'unchanged';
-    }
-    // The server runs on Node: no bundle budget, so every Switchyard extension is available.
-    const result = parseFlags(text, { translate: this.source.translate, operators: extensionOperators });
-    if (!result.ok) {
-      this.reject(source, result.issues);
-      return 'rejected';
-    }
-    this.sourceSnapshot = result.snapshot;
-    const { snapshot, lifted } = applyRollbacks(result.snapshot, this.rollbacks);
-    for (const r of lifted) this.lift(r.flag, 'the flag was changed at its source', false);
-    const previous = this.current;
-    const diff = diffSnapshots(previous?.snapshot, snapshot);
-    const serverBody = JSON.stringify(snapshot.document);
-    this.lastText = text;
-    if (previous && diff.added.length + diff.removed.length + diff.changed.length === 0 && previous.server.body === serverBody) {
-      this.counts.unchanged++;
-      return 'unchanged';
-    }
-    const published = this.publish(snapshot, serverBody, diff, previous);
-    this.lastError = undefined;
-    this.counts.applied++;
-    this.record({ time: published.at.toISOString(), outcome: 'applied', version: published.version, etag: published.server.etag, source, changes: diff });
-    const summary = [diff.added.length ? `added ${diff.added.join(', ')}` : '', diff.removed.length ? `removed ${diff.removed.join(', ')}` : '', diff.changed.length ? `changed ${diff.changed.join(', ')}` : '']
-      .filter(Boolean)
-      .join('; ');
-    this.options.logger.info(`[${this.name}] v${published.version} from ${source}: ${snapshot.flags.size} flags; ${summary || 'no flag changed'}`);
-    for (const issue of result.issues) this.options.logger.warn(`[${this.name}] flag resolves PARSE_ERROR: ${formatIssue(issue)}`);
-    for (const listener of this.listeners) listener(published);
-    return 'applied';
-  }
-
   /**
    * Serves `variant` of `flag` to everyone, in every client, until the flag changes at its source or
-   * `lift` is called; published (and streamed) at once. Throws a message for an unknown flag/variant.
+   * `lift` is called; published (and streamed) at once. RangeError for an unknown flag/variant.
    */
   rollback(flag: string, variant: string, reason: string, by: string): Omit<Rollback, 'baseline'> {
-    const source = this.sourceSnapshot;
-    const baseline = source && definitionOf(source, flag);
-    if (!source || baseline === undefined) throw new RangeError(`no flag "${flag}" in environment "${this.name}"`);
-    if (!source.flags.get(flag)!.variants.has(variant)) throw new RangeError(`flag "${flag}" has no variant "${variant}"`);
-    const rollback: Rollback = { flag, variant, reason, by, at: new Date().toISOString(), baseline };
-    this.rollbacks.set(flag, rollback);
+    const source = this.engine.store.source;
+    if (!source?.flags.has(flag)) throw new RangeError(`no flag "${flag}" in environment "${this.name}"`);
+    const pin = pinOf(source, flag, variant, { reason, by }) as Rollback;
+    this.record({ time: pin.at, outcome: 'rollback', source: `rollback by ${by}`, rollback: publicView(pin) });
+    this.options.logger.warn(`[${this.name}] rolled back ${flag} to "${variant}" (by ${by}): ${reason}`);
     try {
-      this.options.state?.write(rollback);
+      this.options.state?.write(pin);
     } catch (e) {
       // The treatment is failing: pin it here now even if other replicas cannot be told.
       this.options.logger.error(`[${this.name}] rollback of ${flag} applies to this process only: cannot write ${this.options.state!.dir}: ${(e as Error).message}`);
     }
-    this.record({ time: rollback.at, outcome: 'rollback', source: `rollback by ${by}`, rollback: publicView(rollback) });
-    this.options.logger.warn(`[${this.name}] rolled back ${flag} to "${variant}" (by ${by}): ${reason}`);
-    this.republish(`rollback of ${flag} by ${by}`);
-    return publicView(rollback);
+    this.cause = `rollback of ${flag} by ${by}`;
+    this.pins.restore(pin);
+    this.cause = undefined;
+    return publicView(pin);
   }
 
   /** Removes a rollback; the source's definition of the flag is served again. */
-  lift(flag: string, why: string, republish = true): boolean {
-    const rollback = this.rollbacks.get(flag);
-    if (!rollback) return false;
-    this.rollbacks.delete(flag);
-    try {
-      this.options.state?.remove(flag);
-    } catch (e) {
-      this.options.logger.error(`[${this.name}] cannot remove the rollback file of ${flag} from ${this.options.state!.dir}: ${(e as Error).message}`);
-    }
-    this.record({ time: new Date().toISOString(), outcome: 'lifted', source: why, rollback: publicView(rollback) });
-    this.options.logger.info(`[${this.name}] rollback of ${flag} lifted: ${why}`);
-    if (republish) this.republish(`rollback of ${flag} lifted`);
+  lift(flag: string, why: string): boolean {
+    const pin = this.pins.all.get(flag);
+    if (!pin) return false;
+    this.cause = `rollback of ${flag} lifted`;
+    this.pins.unpin(flag);
+    this.cause = undefined;
+    this.forget(pin, why);
     return true;
   }
 
   activeRollbacks(): Omit<Rollback, 'baseline'>[] {
-    return [...this.rollbacks.values()].map(publicView);
+    return [...this.pins.all.values()].map(publicView);
+  }
+
+  /** A pin is gone (lifted here, or its flag changed at the source): its file goes too, and the audit says why. */
+  private forget(pin: Pin, why: string): void {
+    try {
+      this.options.state?.remove(pin.flag);
+    } catch (e) {
+      this.options.logger.error(`[${this.name}] cannot remove the rollback file of ${pin.flag} from ${this.options.state!.dir}: ${(e as Error).message}`);
+    }
+    this.record({ time: new Date().toISOString(), outcome: 'lifted', source: why, rollback: publicView(pin) });
+    this.options.logger.info(`[${this.name}] rollback of ${pin.flag} lifted: ${why}`);
   }
 
   /** Takes in rollbacks made or lifted elsewhere (another replica sharing the state directory). */
@@ -183,30 +179,21 @@ export class Environment {
       // An unlistable directory says nothing about rollbacks: keep the ones in force.
       return state.warnOnce('', `cannot read the rollback state ${state.dir}: ${(e as Error).message}`);
     }
-    let changed = false;
-    for (const [flag, rollback] of this.rollbacks) {
+    for (const [flag, pin] of [...this.pins.all]) {
       if (stored.has(flag)) continue;
-      this.rollbacks.delete(flag);
-      this.record({ time: new Date().toISOString(), outcome: 'lifted', source: `rollback state ${state.dir}`, rollback: publicView(rollback) });
+      this.cause = `rollback state ${state.dir}`;
+      this.pins.unpin(flag);
+      this.record({ time: new Date().toISOString(), outcome: 'lifted', source: `rollback state ${state.dir}`, rollback: publicView(pin) });
       this.options.logger.info(`[${this.name}] rollback of ${flag} lifted elsewhere (state directory)`);
-      changed = true;
     }
     for (const [flag, rollback] of stored) {
-      if (rollback === null || sameRollback(this.rollbacks.get(flag), rollback)) continue;
-      this.rollbacks.set(flag, rollback);
+      if (rollback === null || sameRollback(this.pins.all.get(flag), rollback)) continue;
+      this.cause = `rollback state ${state.dir}`;
+      this.pins.restore(rollback);
       this.record({ time: rollback.at, outcome: 'rollback', source: `rollback state ${state.dir}`, rollback: publicView(rollback) });
       this.options.logger.warn(`[${this.name}] rolled back ${flag} to "${rollback.variant}" elsewhere (by ${rollback.by}): ${rollback.reason}`);
-      changed = true;
     }
-    if (changed) this.republish('rollback state');
-  }
-
-  /** Publishes the last source document again with the current rollbacks. */
-  private republish(source: string): void {
-    const text = this.lastText;
-    if (text === undefined) return;
-    this.lastText = undefined; // not "unchanged": the rollbacks changed
-    this.apply(text, source);
+    this.cause = undefined;
   }
 
   /** The published version a client last saw (by ETag), if still remembered. */
@@ -223,6 +210,41 @@ export class Environment {
 
   changes(): readonly AuditEntry[] {
     return this.audit;
+  }
+
+  /** The engine serves a new snapshot (a valid document, or a rollback made or lifted): publish it. */
+  private published(snapshot: Snapshot, lifted: readonly LiftedPin[]): void {
+    const source = this.cause ?? this.source.description;
+    for (const { pin } of lifted) this.forget(pin, 'the flag was changed at its source');
+    const previous = this.current;
+    const diff = diffSnapshots(previous?.snapshot, snapshot);
+    const published = this.publish(snapshot, JSON.stringify(snapshot.document), diff, previous);
+    this.lastError = undefined;
+    this.record({ time: published.at.toISOString(), outcome: 'applied', version: published.version, etag: published.server.etag, source, changes: diff });
+    const summary = [diff.added.length ? `added ${diff.added.join(', ')}` : '', diff.removed.length ? `removed ${diff.removed.join(', ')}` : '', diff.changed.length ? `changed ${diff.changed.join(', ')}` : '']
+      .filter(Boolean)
+      .join('; ');
+    this.options.logger.info(`[${this.name}] v${published.version} from ${source}: ${snapshot.flags.size} flags; ${summary || 'no flag changed'}`);
+    if (!this.cause) for (const issue of snapshot.flagIssues) this.options.logger.warn(`[${this.name}] flag resolves PARSE_ERROR: ${formatIssue(issue)}`);
+    for (const listener of this.listeners) listener(published);
+  }
+
+  private status(status: SourceStatus, problem?: SourceProblem): void {
+    const time = new Date().toISOString();
+    const source = this.source.description;
+    if (status === 'error' && problem?.issues) {
+      this.lastError = { time, source, issues: problem.issues };
+      this.record({ time, outcome: 'rejected', source, issues: problem.issues });
+      const kept = this.current ? `still serving v${this.current.version}` : 'nothing to serve yet';
+      this.options.logger.error(`[${this.name}] rejected update from ${source} (${kept}):\n${problem.issues.map((i) => `  ${formatIssue(i)}`).join('\n')}`);
+    } else if (status === 'stale') {
+      this.unreachable = { since: time, message: problem?.message ?? 'no answer' };
+      this.options.logger.error(`[${this.name}] ${problem?.message ?? 'flag source unreachable'} (${this.current ? `still serving v${this.current.version}` : 'nothing to serve yet'})`);
+    } else if (this.unreachable) {
+      this.unreachable = undefined;
+      this.options.logger.info(`[${this.name}] ${source} reachable again`);
+    }
+    if (status === 'ready') this.lastError = undefined;
   }
 
   private publish(snapshot: Snapshot, serverBody: string, diff: SnapshotDiff, previous: Published | undefined): Published {
@@ -245,15 +267,6 @@ export class Environment {
     this.history.push(published);
     if (this.history.length > (this.options.historySize ?? 100)) this.history.shift();
     return published;
-  }
-
-  private reject(source: string, issues: readonly Issue[]): void {
-    const time = new Date().toISOString();
-    this.counts.rejected++;
-    this.lastError = { time, source, issues };
-    this.record({ time, outcome: 'rejected', source, issues });
-    const kept = this.current ? `still serving v${this.current.version}` : 'nothing to serve yet';
-    this.options.logger.error(`[${this.name}] rejected update from ${source} (${kept}):\n${issues.map((i) => `  ${formatIssue(i)}`).join('\n')}`);
   }
 
   private record(entry: AuditEntry): void {

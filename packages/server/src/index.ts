@@ -4,7 +4,7 @@ export { Metrics } from './metrics.js';
 export type { Rollback } from './rollbacks.js';
 export { RollbackState, type RollbackStateOptions } from './rollback-state.js';
 export type { StreamOptions } from './http/sse.js';
-export { FileSource, type FileSourceOptions } from '@switchyard/node';
+export { FileSource, type FileSourceOptions } from '@switchyard/file';
 export { parseAccessConfig, ConfigError, type AccessConfig, type KeySpec } from './access.js';
 export { clientDocument, type Scope } from './audience.js';
 export { consoleLogger, silentLogger, type Logger } from './logger.js';

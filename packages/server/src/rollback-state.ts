@@ -1,6 +1,7 @@
 import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, watch, writeFileSync, type FSWatcher } from 'node:fs';
 import { join } from 'node:path';
 import type { Logger } from './logger.js';
+import type { Pin } from '@switchyard/core';
 import type { Rollback } from './rollbacks.js';
 
 const FIELDS = ['flag', 'variant', 'reason', 'by', 'at', 'baseline'] as const;
@@ -100,7 +101,7 @@ export class RollbackState {
   }
 }
 
-export const sameRollback = (a: Rollback | undefined, b: Rollback): boolean => a !== undefined && FIELDS.every((field) => a[field] === b[field]);
+export const sameRollback = (a: Pin | undefined, b: Rollback): boolean => a !== undefined && FIELDS.every((field) => a[field] === b[field]);
 
 /** A rollback file's content, checked field by field: the file may have been edited by hand. */
 function parseRollback(text: string, flag: string): Rollback {

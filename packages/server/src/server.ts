@@ -10,7 +10,7 @@ import { StreamHub, type StreamOptions } from './http/sse.js';
 import { consoleLogger, type Logger } from './logger.js';
 import { Metrics } from './metrics.js';
 import { RollbackState } from './rollback-state.js';
-import type { SyncSource } from '@switchyard/core';
+import { HEADERS, PATHS, QUERY, type RollbackRequest, type SyncSource } from '@switchyard/core';
 
 export interface SwitchyardServerOptions {
   /** Environments served side by side, each from its own source. */
@@ -26,6 +26,8 @@ export interface SwitchyardServerOptions {
    * it apply each other's. Without it rollbacks live in this process only.
    */
   readonly state?: string;
+  /** How long a source may be unreachable before it is reported (log, `/readyz` `unreachable`); default 10,000 ms. */
+  readonly staleAfterMs?: number;
 }
 
 const CLIENT_CACHE = 'public, max-age=0, s-maxage=1, stale-while-revalidate=30, stale-if-error=86400';
@@ -52,7 +54,7 @@ export class SwitchyardServer {
     for (const { name, source } of options.environments) {
       if (this.environments.has(name)) throw new Error(`environment "${name}" is defined twice`);
       const state = options.state === undefined ? undefined : new RollbackState(options.state, name, this.logger);
-      const env = new Environment(name, source, { logger: this.logger, historySize: options.historySize, auditSize: options.auditSize, state });
+      const env = new Environment(name, source, { logger: this.logger, historySize: options.historySize, auditSize: options.auditSize, state, staleAfterMs: options.staleAfterMs });
       env.onPublish((published) => this.streams.publish(env, published));
       this.environments.set(name, env);
     }
@@ -128,19 +130,19 @@ export class SwitchyardServer {
           return sendJson(res, 200, rep.body, headers);
         }
         case 'stream': {
-          const lastEventId = (req.headers['last-event-id'] as string | undefined) ?? url.searchParams.get('lastEventId') ?? undefined;
+          const lastEventId = (req.headers['last-event-id'] as string | undefined) ?? url.searchParams.get(QUERY.lastEventId) ?? undefined;
           this.streams.open(req, res, env, scope, lastEventId, cors);
           return;
         }
         case 'changes': {
           if (scope !== 'server') throw new HttpError(403, { error: 'the change log is for server keys' });
-          const limit = Math.max(1, Math.min(1000, Number(url.searchParams.get('limit') ?? 100) || 100));
+          const limit = Math.max(1, Math.min(1000, Number(url.searchParams.get(QUERY.limit) ?? 100) || 100));
           return sendJson(res, 200, { environment: env.name, changes: env.changes().slice(-limit) }, cors);
         }
         case 'rollbacks': {
           if (scope !== 'server') throw new HttpError(403, { error: 'rollbacks are for server keys' });
           if (req.method === 'GET' || req.method === 'HEAD') return sendJson(res, 200, { environment: env.name, rollbacks: env.activeRollbacks() }, cors);
-          const body = (await readJsonBody(req)) as Record<string, unknown>;
+          const body = (await readJsonBody(req)) as Partial<Record<keyof RollbackRequest, unknown>> | null;
           const { flag, variant, reason } = body ?? {};
           if (typeof flag !== 'string' || typeof variant !== 'string') throw new HttpError(400, { error: 'body must be {"flag": string, "variant": string, "reason"?: string}' });
           try {
@@ -153,12 +155,12 @@ export class SwitchyardServer {
         }
         case 'rollback-one': {
           if (scope !== 'server') throw new HttpError(403, { error: 'rollbacks are for server keys' });
-          const flag = decodeURIComponent(url.pathname.slice('/v1/rollbacks/'.length));
+          const flag = decodeURIComponent(url.pathname.slice(`${PATHS.rollbacks}/`.length));
           if (!env.lift(flag, `lifted by ${principal.name}`)) throw new HttpError(404, { error: `no rollback on "${flag}"` });
           return sendJson(res, 200, { environment: env.name, version: env.current!.version, lifted: flag }, cors);
         }
         case 'ofrep-one': {
-          const key = decodeURIComponent(url.pathname.slice('/ofrep/v1/evaluate/flags/'.length));
+          const key = decodeURIComponent(url.pathname.slice(`${PATHS.ofrepFlags}/`.length));
           const { status, body } = evaluateOne(published.snapshot, scope, key, contextOf(await readJsonBody(req)));
           return sendJson(res, status, body, cors);
         }
@@ -189,13 +191,13 @@ export class SwitchyardServer {
    */
   private authenticate(req: IncomingMessage, url: URL): Principal {
     if (!this.keys) {
-      const name = (req.headers['x-switchyard-environment'] as string | undefined) ?? url.searchParams.get('env') ?? this.environments.keys().next().value!;
+      const name = (req.headers[HEADERS.environment] as string | undefined) ?? url.searchParams.get(QUERY.env) ?? this.environments.keys().next().value!;
       if (!this.environments.has(name)) throw new HttpError(404, { error: `no environment "${name}"` });
-      const scope: Scope = url.searchParams.get('scope') === 'client' ? 'client' : 'server';
+      const scope: Scope = url.searchParams.get(QUERY.scope) === 'client' ? 'client' : 'server';
       return { environment: name, scope, name: 'open' };
     }
     const auth = req.headers.authorization;
-    const presented = (auth?.startsWith('Bearer ') ? auth.slice(7).trim() : undefined) ?? (req.headers['x-api-key'] as string | undefined) ?? url.searchParams.get('key') ?? undefined;
+    const presented = (auth?.startsWith('Bearer ') ? auth.slice(7).trim() : undefined) ?? (req.headers[HEADERS.apiKey] as string | undefined) ?? url.searchParams.get(QUERY.key) ?? undefined;
     if (!presented) throw new HttpError(401, { error: 'missing API key (Authorization: Bearer KEY, X-API-Key, or ?key=)' }, { 'WWW-Authenticate': 'Bearer' });
     const principal = this.keys.lookup(presented);
     if (!principal) throw new HttpError(401, { error: 'invalid API key' }, { 'WWW-Authenticate': 'Bearer error="invalid_token"' });
@@ -223,6 +225,7 @@ export class SwitchyardServer {
         loadedAt: env.current?.at.toISOString(),
         source: env.source.description,
         ...(env.lastError ? { lastError: env.lastError } : {}),
+        ...(env.unreachable ? { unreachable: env.unreachable } : {}),
       };
     }
     sendJson(res, ready ? 200 : 503, { ready, environments }, cors);
@@ -252,23 +255,26 @@ interface Route {
   readonly allow?: string;
 }
 
+/** `PATH/one-segment`, e.g. `/v1/rollbacks/{flag}`. */
+const childOf = (path: string) => (candidate: string) => candidate.startsWith(`${path}/`) && candidate.length > path.length + 1 && !candidate.slice(path.length + 1).includes('/');
+
 function routeOf(method: string, path: string): Route {
   const get = method === 'GET' || method === 'HEAD' || method === 'OPTIONS';
   const post = method === 'POST' || method === 'OPTIONS';
-  const table: [string | RegExp, Route['name'], boolean, string][] = [
-    ['/healthz', 'healthz', get, 'GET, HEAD'],
-    ['/readyz', 'readyz', get, 'GET, HEAD'],
-    ['/metrics', 'metrics', get, 'GET, HEAD'],
-    ['/v1/flags', 'flags', get, 'GET, HEAD'],
-    ['/v1/stream', 'stream', get, 'GET'],
-    ['/v1/changes', 'changes', get, 'GET, HEAD'],
-    ['/v1/rollbacks', 'rollbacks', get || post, 'GET, HEAD, POST'],
-    [/^\/v1\/rollbacks\/[^/]+$/, 'rollback-one', method === 'DELETE' || method === 'OPTIONS', 'DELETE'],
-    ['/ofrep/v1/evaluate/flags', 'ofrep-all', post, 'POST'],
-    [/^\/ofrep\/v1\/evaluate\/flags\/[^/]+$/, 'ofrep-one', post, 'POST'],
+  const table: [string | ((path: string) => boolean), Route['name'], boolean, string][] = [
+    [PATHS.healthz, 'healthz', get, 'GET, HEAD'],
+    [PATHS.readyz, 'readyz', get, 'GET, HEAD'],
+    [PATHS.metrics, 'metrics', get, 'GET, HEAD'],
+    [PATHS.flags, 'flags', get, 'GET, HEAD'],
+    [PATHS.stream, 'stream', get, 'GET'],
+    [PATHS.changes, 'changes', get, 'GET, HEAD'],
+    [PATHS.rollbacks, 'rollbacks', get || post, 'GET, HEAD, POST'],
+    [childOf(PATHS.rollbacks), 'rollback-one', method === 'DELETE' || method === 'OPTIONS', 'DELETE'],
+    [PATHS.ofrepFlags, 'ofrep-all', post, 'POST'],
+    [childOf(PATHS.ofrepFlags), 'ofrep-one', post, 'POST'],
   ];
   for (const [pattern, name, ok, allow] of table) {
-    if (typeof pattern === 'string' ? path === pattern : pattern.test(path)) return ok ? { name } : { name: 'method', allow };
+    if (typeof pattern === 'string' ? path === pattern : pattern(path)) return ok ? { name } : { name: 'method', allow };
   }
   return { name: 'not-found' };
 }

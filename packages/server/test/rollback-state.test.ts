@@ -2,7 +2,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { FileSource, SwitchyardServer } from '../src/index.js';
-import { SseClient, tempDir, waitFor, writeAtomically } from './helpers.js';
+import { SseClient, tempDir, waitFor, writeAtomically } from '@switchyard/test-utils/node';
 
 const KEY = 'srv-production-0123456789';
 

@@ -3,7 +3,7 @@ import { writeFileSync, openSync, writeSync, closeSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { FileSource, SwitchyardServer, type AccessConfig } from '../src/index.js';
-import { SseClient, tempDir, waitFor, writeAtomically } from './helpers.js';
+import { SseClient, tempDir, waitFor, writeAtomically } from '@switchyard/test-utils/node';
 
 const SERVER_KEY = 'srv-production-0123456789';
 const CLIENT_KEY = 'cli-production-0123456789';
@@ -55,6 +55,7 @@ async function start(options: { access?: AccessConfig; staging?: boolean; conten
     },
     logger: { info: (m) => logs.push(m), warn: (m) => logs.push(m), error: (m) => logs.push(m) },
     streams: { heartbeatMs: 100 },
+    staleAfterMs: 1,
   });
   running.push(server);
   const url = await server.listen(0, '127.0.0.1');
@@ -165,14 +166,19 @@ describe('reloads from the file', () => {
     const next = JSON.stringify(flags({ extra: { state: 'ENABLED', variants: { on: true }, defaultVariant: 'on' } }), null, 2);
     const fd = openSync(file, 'w');
     const served: string[] = [];
-    const poll = setInterval(async () => served.push(await (await get('/v1/flags')).text()), 15);
+    let writing = true;
+    // A reader polling while the file is written in 200-byte pieces; every request is awaited.
+    const reader = (async () => {
+      while (writing) served.push(await (await get('/v1/flags')).text());
+    })();
     for (let i = 0; i < next.length; i += 200) {
       writeSync(fd, next.slice(i, i + 200));
       await new Promise((r) => setTimeout(r, 20));
     }
     closeSync(fd);
     await waitFor(async () => 'extra' in (await (await get('/v1/flags')).json()).flags, 'the finished file to be served');
-    clearInterval(poll);
+    writing = false;
+    await reader;
     for (const body of served) expect(() => loadSnapshot(body)).not.toThrow();
     expect(served.length).toBeGreaterThan(5);
   });
@@ -309,7 +315,7 @@ describe('OFREP', () => {
 
 describe('environments, metrics', () => {
   it('serves environments side by side, each with its own document, ETag, stream and keys', async () => {
-    const { get, stream, stagingFile } = await start({ staging: true });
+    const { get, stream, stagingFile, file } = await start({ staging: true });
     const prod = await get('/v1/flags');
     const staging = await get('/v1/flags', STAGING_KEY);
     expect(prod.headers.get('etag')).not.toBe(staging.headers.get('etag'));
@@ -320,8 +326,11 @@ describe('environments, metrics', () => {
     await stagingStream.next(1);
     writeAtomically(stagingFile!, flags());
     await stagingStream.next(2, 'the staging change');
-    await new Promise((r) => setTimeout(r, 300));
-    expect(prodStream.events).toHaveLength(1);
+    // A production change made after it is production's next event: the staging change never reached it.
+    writeAtomically(file, flags({ prodOnly: { state: 'ENABLED', variants: { on: true }, defaultVariant: 'on' } }));
+    const [, second] = await prodStream.next(2, 'the production change');
+    expect(JSON.parse(second.data).changed).toEqual(['prodOnly']);
+    expect(prodStream.events).toHaveLength(2);
   });
 
   it('exposes Prometheus metrics: streams, requests, reloads', async () => {
@@ -345,10 +354,13 @@ describe('file source', () => {
     unlinkSync(file);
     await waitFor(() => logs.some((l) => l.includes('ENOENT')), 'the missing file to be reported');
     expect((await get('/v1/flags')).headers.get('etag')).toBe(etag);
-    expect((await (await fetch(`${url}/readyz`)).json()).environments.production.lastError.issues[0].message).toContain('ENOENT');
+    const ready = (await (await fetch(`${url}/readyz`)).json()).environments.production;
+    expect(ready.unreachable.message).toContain('ENOENT');
+    expect(ready.lastError).toBeUndefined(); // a missing file is not a rejected document
     writeAtomically(file, flags({ back: { state: 'ENABLED', variants: { on: true }, defaultVariant: 'on' } }));
     await waitFor(async () => 'back' in (await (await get('/v1/flags')).json()).flags, 'the restored file');
     expect(logs.filter((l) => l.includes('ENOENT'))).toHaveLength(1);
+    expect((await (await fetch(`${url}/readyz`)).json()).environments.production.unreachable).toBeUndefined();
   });
 });
 

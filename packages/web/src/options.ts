@@ -19,6 +19,8 @@ export interface WebProviderOptions extends ServerConnection {
   readonly staleAfterMs?: number;
   /** `initialize` fails if no data arrived by then and none was cached; default 10,000 ms. */
   readonly initTimeoutMs?: number;
+  /** Where warnings go (flags that resolve PARSE_ERROR, e.g. an extension operator not enabled, with the fix); default `console.warn`. */
+  readonly warn?: (message: string) => void;
 }
 
 export function storageKey(options: WebProviderOptions, kind: string): string | undefined {

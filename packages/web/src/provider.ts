@@ -1,5 +1,19 @@
-import { OpenFeatureEventEmitter, ProviderEvents, type EvaluationContext, type JsonValue, type Provider, type ResolutionDetails } from '@openfeature/web-sdk';
-import { bearer, formatIssue, HttpPoller, serverUrl, SseStream, SyncEngine, type FlagValueType, type LoadOptions, type Snapshot, type SyncSource } from '@switchyard/core';
+import { OpenFeatureEventEmitter, ProviderFatalError, GeneralError, type ProviderEmittableEvents, type EvaluationContext, type JsonValue, type Provider, type ResolutionDetails } from '@openfeature/web-sdk';
+import {
+  bearer,
+  HttpPoller,
+  PATHS,
+  ProviderLifecycle,
+  ProviderStartError,
+  QUERY,
+  serverUrl,
+  SseStream,
+  SyncEngine,
+  type FlagValueType,
+  type LoadOptions,
+  type Snapshot,
+  type SyncSource,
+} from '@switchyard/core';
 import { storageKey, type WebProviderOptions } from './options.js';
 import { load, save } from './storage.js';
 import { onVisibility } from './visibility.js';
@@ -9,6 +23,12 @@ export interface SwitchyardWebProviderOptions extends WebProviderOptions {
   readonly transport?: 'sse' | 'poll';
   /** Operators beyond flagd's, e.g. `extensionOperators` for flags translated from AWS AppConfig. */
   readonly operators?: LoadOptions['operators'];
+}
+
+/** The web SDK's errors for a failed start: FATAL for a broken bootstrap, ERROR otherwise. */
+export function startError(e: unknown): unknown {
+  if (!(e instanceof ProviderStartError)) return e;
+  return e.code === 'PROVIDER_FATAL' ? new ProviderFatalError(e.message) : new GeneralError(e.message);
 }
 
 /**
@@ -21,57 +41,50 @@ export class SwitchyardWebProvider implements Provider {
   readonly runsOn = 'client';
   readonly events = new OpenFeatureEventEmitter();
   private readonly engine: SyncEngine;
+  private readonly lifecycle: ProviderLifecycle;
   private readonly storage?: string;
   /** The snapshot restored from bootstrap or storage: results from it are CACHED. */
   private cached?: Snapshot;
-  /** True once the SDK has (or could have) shown values: from then on every change is an event. */
-  private live = false;
   private unwatch?: () => void;
 
   constructor(private readonly options: SwitchyardWebProviderOptions) {
     this.storage = storageKey(options, 'flags');
-    this.engine = new SyncEngine(
-      this.source(),
-      {
-        changed: (snapshot, changed) => {
-          save(this.storage, JSON.stringify(snapshot.document));
-          if (this.live) this.events.emit(ProviderEvents.ConfigurationChanged, { flagsChanged: [...changed] });
-        },
-        rejected: (issues) => this.events.emit(ProviderEvents.Error, { message: `rejected flag definitions: ${issues.map(formatIssue).join('; ')}` }),
-        stale: (error) => this.events.emit(ProviderEvents.Stale, { message: error.message }),
-        recovered: () => this.events.emit(ProviderEvents.Ready),
-      },
-      { staleAfterMs: options.staleAfterMs, operators: options.operators },
-    );
+    this.engine = new SyncEngine(this.source(), { staleAfterMs: options.staleAfterMs, operators: options.operators });
+    this.lifecycle = new ProviderLifecycle(this.engine, (event, details) => this.events.emit(event as ProviderEmittableEvents, details), {
+      initTimeoutMs: options.initTimeoutMs,
+      warn: options.warn,
+      onChange: (snapshot) => save(this.storage, JSON.stringify(snapshot.document)),
+    });
   }
 
   private source(): SyncSource {
     const headers = bearer(this.options);
-    const poll = { url: serverUrl(this.options, '/v1/flags'), headers, intervalMs: this.options.pollIntervalMs ?? 30_000 };
+    const poll = { url: serverUrl(this.options, PATHS.flags), headers, pollIntervalMs: this.options.pollIntervalMs ?? 30_000 };
     if (this.options.transport === 'poll') return new HttpPoller(poll);
-    return new SseStream({ url: serverUrl(this.options, '/v1/stream', { key: this.options.key }), createEventSource: (url) => new EventSource(url), fallback: poll });
+    // EventSource cannot send headers: the key goes in the query.
+    const url = serverUrl(this.options, PATHS.stream, { [QUERY.key]: this.options.key });
+    return new SseStream({ url, createEventSource: (url) => new EventSource(url), fallback: poll });
   }
 
   async initialize(): Promise<void> {
-    const { store } = this.engine;
-    // A server-rendered document first; storage is read only when there is none (or it was invalid).
-    const restore = (cached: string | object | undefined) => cached !== undefined && store.apply(cached).outcome !== 'rejected';
-    if (restore(this.options.bootstrap) || restore(load(this.storage))) this.cached = store.snapshot;
-    this.engine.start();
+    try {
+      // A server-rendered document first; storage only without one (a cache: an unreadable one is ignored).
+      if (this.options.bootstrap !== undefined) this.lifecycle.bootstrap(this.options.bootstrap);
+      else {
+        const stored = load(this.storage);
+        if (stored !== undefined) this.engine.store.apply(stored);
+      }
+      this.cached = this.engine.store.snapshot;
+      await this.lifecycle.initialize();
+    } catch (e) {
+      throw startError(e);
+    }
     // A hidden page neither polls nor holds a stream (browsers allow six HTTP/1.1 connections per
     // origin across all tabs); shown again, it reconnects or polls at once and catches up.
     this.unwatch = onVisibility(
       () => void this.engine.stop(),
       () => this.engine.start(),
     );
-    if ((this.live = !!store.snapshot)) return;
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const ms = this.options.initTimeoutMs ?? 10_000;
-    await Promise.race([
-      this.engine.ready,
-      new Promise((_, reject) => (timer = setTimeout(() => reject(new Error(`no flags from ${this.options.url} within ${ms} ms${this.engine.lastError ? `: ${this.engine.lastError.message}` : ''}`)), ms))),
-    ]).finally(() => clearTimeout(timer));
-    this.live = true;
   }
 
   // No onContextChange: definitions are local, so a new context needs no work here. The SDK then goes
@@ -79,12 +92,12 @@ export class SwitchyardWebProvider implements Provider {
 
   async onClose(): Promise<void> {
     this.unwatch?.();
-    await this.engine.stop();
+    await this.lifecycle.close();
   }
 
   private resolve<T>(key: string, type: FlagValueType, fallback: T, context: EvaluationContext): ResolutionDetails<T> {
     const snapshot = this.engine.store.snapshot;
-    if (!snapshot) return { value: fallback, reason: 'ERROR', errorCode: 'PROVIDER_NOT_READY' as never, flagMetadata: {} };
+    if (!snapshot) return { value: fallback, reason: 'ERROR', errorCode: 'PROVIDER_NOT_READY' as never, errorMessage: 'no flag definitions loaded yet', flagMetadata: {} };
     const result = snapshot.resolve(key, type, fallback, context) as ResolutionDetails<T>;
     return snapshot === this.cached && !result.errorCode ? { ...result, reason: 'CACHED' } : result;
   }

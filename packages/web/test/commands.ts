@@ -2,7 +2,7 @@ import { mkdtempSync, renameSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { BrowserCommand } from 'vitest/node';
-import { FileSource, SwitchyardServer, silentLogger } from '../../server/dist/index.js';
+import { FileSource, SwitchyardServer, silentLogger } from '@switchyard/server';
 
 /**
  * Server-side commands the browser tests call (`commands.startFlagServer(...)`): a real Switchyard

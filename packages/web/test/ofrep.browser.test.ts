@@ -1,7 +1,7 @@
 import { OpenFeature, ProviderEvents, type EventDetails } from '@openfeature/web-sdk';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { commands } from 'vitest/browser';
-import { waitFor } from '../../server/test/wait.js';
+import { waitFor } from '@switchyard/test-utils';
 import { SwitchyardOfrepProvider } from '../src/index.js';
 
 // Definitions stay on the server: `pricing` is not clientSide, so a client key never receives its

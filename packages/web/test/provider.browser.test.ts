@@ -4,7 +4,7 @@ import { createElement } from 'react';
 import { createRoot } from 'react-dom/client';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { commands } from 'vitest/browser';
-import { waitFor } from '../../server/test/wait.js';
+import { waitFor } from '@switchyard/test-utils';
 import { SwitchyardWebProvider, type SwitchyardWebProviderOptions } from '../src/index.js';
 import { onVisibility } from '../src/visibility.js';
 

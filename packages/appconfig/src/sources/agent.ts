@@ -1,4 +1,4 @@
-import { HttpPoller, type BackoffOptions, type SyncSink, type SyncSource, type Translator } from '@switchyard/core';
+import { HttpPoller, type BackoffOptions, type SyncSink, type SyncSource, type Timers, type Translator } from '@switchyard/core';
 import { formatTranslator, type FlagFormat } from '../formats/translate.js';
 import type { SurfaceOptions } from '../formats/to-flagd.js';
 
@@ -18,9 +18,11 @@ export interface AgentSourceOptions {
    */
   readonly context?: Readonly<Record<string, string | number | boolean>>;
   /** Time between polls; default 15,000 ms (the agent itself polls AppConfig, this is a local call). */
-  readonly intervalMs?: number;
+  readonly pollIntervalMs?: number;
   readonly timeoutMs?: number;
   readonly backoff?: BackoffOptions;
+  /** Clock and timers for polling and timeouts (tests drive them). */
+  readonly timers?: Timers;
   readonly format?: FlagFormat | 'auto';
   readonly surface?: SurfaceOptions;
 }
@@ -54,7 +56,8 @@ export class AgentSource implements SyncSource {
     if (options.token) headers.Authorization = `Bearer ${options.token}`;
     const context = Object.entries(options.context ?? {});
     if (context.length > 0) headers.Context = context.map(([k, v]) => `${k}=${v}`).join(',');
-    this.poller = new HttpPoller({ url, headers, intervalMs: options.intervalMs ?? 15_000, timeoutMs: options.timeoutMs, backoff: options.backoff });
+    const { timeoutMs, backoff, timers } = options;
+    this.poller = new HttpPoller({ url, headers, pollIntervalMs: options.pollIntervalMs ?? 15_000, timeoutMs, backoff, timers });
   }
 
   start(sink: SyncSink): Promise<void> {

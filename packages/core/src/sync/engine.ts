@@ -1,83 +1,106 @@
+import { formatIssue } from '../model/issues.js';
 import type { LoadOptions } from '../snapshot/load.js';
 import type { Snapshot } from '../snapshot/snapshot.js';
-import type { SyncListener, SyncSource } from './events.js';
-import { SnapshotStore } from './store.js';
+import type { SourceProblem, SourceStatus, SyncListener, SyncSink, SyncSource } from './events.js';
+import { StatusMachine, type StatusMachineOptions } from './status.js';
+import { SnapshotStore, type ApplyResult } from './store.js';
 
-export interface SyncEngineOptions extends LoadOptions {
-  /** How long the source may be unreachable before `stale` is reported; default 10,000 ms. */
-  readonly staleAfterMs?: number;
-}
+export interface SyncEngineOptions extends LoadOptions, StatusMachineOptions {}
 
 /**
- * Connects a source to the snapshot store and tells the listener what happened: changes with their
- * keys, rejected payloads, and staleness when the source stays unreachable past the threshold.
+ * Connects a source to the snapshot store and feeds every outcome (applied, unchanged, rejected,
+ * reachable, unreachable) to the one status machine; listeners hear changes and status transitions.
  */
 export class SyncEngine {
   readonly store: SnapshotStore;
   /** Resolves with the first valid snapshot. */
   readonly ready: Promise<Snapshot>;
   private resolveReady!: (snapshot: Snapshot) => void;
-  private staleTimer?: ReturnType<typeof setTimeout>;
-  private isStale = false;
+  private readonly machine: StatusMachine;
+  private readonly listeners = new Set<SyncListener>();
   private running = false;
-  /** The most recent transport failure, if any (for start-up error messages). */
-  lastError?: Error;
+  /** Settles when the source's `start` did (for pollers: after the first attempt). */
+  started: Promise<void> = Promise.resolve();
+  /** What the source calls: payloads, and whether it could be reached. */
+  readonly sink: SyncSink = {
+    payload: (payload) => void this.payload(payload),
+    reachable: () => this.machine.reachable(),
+    unreachable: (error) => this.machine.unreachable(error),
+  };
 
   constructor(
     readonly source: SyncSource,
-    private readonly listener: SyncListener,
-    private readonly options: SyncEngineOptions = {},
+    options: SyncEngineOptions = {},
   ) {
     this.store = new SnapshotStore({ translate: source.translate, ...options });
+    this.machine = new StatusMachine((status, problem) => {
+      for (const listener of this.listeners) listener.status?.(status, problem);
+    }, options);
     this.ready = new Promise((resolve) => (this.resolveReady = resolve));
   }
 
-  get stale(): boolean {
-    return this.isStale;
+  get description(): string {
+    return this.source.description;
+  }
+
+  get status(): SourceStatus {
+    return this.machine.status;
+  }
+
+  get hasData(): boolean {
+    return this.store.snapshot !== undefined;
+  }
+
+  /** The most recent problem (transport failure or rejected payload), for start-up error messages. */
+  get lastProblem(): SourceProblem | undefined {
+    return this.machine.lastProblem;
+  }
+
+  /** Subscribes to changes and status transitions; returns the unsubscribe. */
+  listen(listener: SyncListener): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
   }
 
   /** Starts the source; a no-op while it runs (a page shown twice must not poll twice). */
   start(): void {
     if (this.running) return;
     this.running = true;
-    void this.source.start({
-      payload: (payload) => {
-        this.reachable();
-        const result = this.store.apply(payload);
-        if (result.outcome === 'rejected') this.listener.rejected(result.issues, this.source.description);
-        else {
-          this.resolveReady(result.snapshot);
-          if (result.outcome === 'applied') this.listener.changed(result.snapshot, result.changed);
-        }
-      },
-      reachable: () => this.reachable(),
-      unreachable: (error) => this.unreachable(error),
-    });
+    // A source must not throw or reject; if one does anyway, it is a transport failure, never a crash.
+    this.started = Promise.resolve()
+      .then(() => this.source.start(this.sink))
+      .catch((e: unknown) => this.machine.unreachable(e instanceof Error ? e : new Error(String(e))));
   }
 
   async stop(): Promise<void> {
     this.running = false;
-    clearTimeout(this.staleTimer);
-    this.staleTimer = undefined;
+    this.machine.stop();
     await this.source.stop();
   }
 
-  private reachable(): void {
-    clearTimeout(this.staleTimer);
-    this.staleTimer = undefined;
-    if (this.isStale) {
-      this.isStale = false;
-      this.listener.recovered();
-    }
+  /** Feeds a payload (the source's, or a bootstrap): the same machine for all. */
+  payload(payload: string | unknown): ApplyResult {
+    const result = this.store.apply(payload);
+    this.outcome(result);
+    return result;
   }
 
-  private unreachable(error: Error): void {
-    this.lastError = error;
-    if (this.isStale || this.staleTimer !== undefined) return;
-    this.staleTimer = setTimeout(() => {
-      this.staleTimer = undefined;
-      this.isStale = true;
-      this.listener.stale(this.lastError ?? error);
-    }, this.options.staleAfterMs ?? 10_000);
+  /** Serves the source's snapshot again (the pins changed); listeners hear the change. */
+  republish(): void {
+    const result = this.store.republish();
+    if (result) this.outcome(result, false);
+  }
+
+  private outcome(result: ApplyResult, fromSource = true): void {
+    if (fromSource) for (const listener of this.listeners) listener.outcome?.(result.outcome);
+    if (result.outcome === 'rejected') {
+      const kept = this.store.snapshot ? 'still serving the last good ones' : 'nothing to serve yet';
+      const message = `rejected flag definitions from ${this.source.description}; ${kept}:\n  ${result.issues.map(formatIssue).join('\n  ')}`;
+      this.machine.rejected({ message, errorCode: 'PARSE_ERROR', issues: result.issues });
+      return;
+    }
+    this.resolveReady(result.snapshot);
+    if (result.outcome === 'applied') for (const listener of this.listeners) listener.changed?.(result.snapshot, result.changed, result.lifted);
+    if (fromSource) this.machine.accepted();
   }
 }

@@ -1,5 +1,7 @@
+import { SSE_EVENTS, type StreamPayload } from '../protocol/wire.js';
 import type { SyncSink, SyncSource } from './events.js';
 import { HttpPoller, type HttpPollerOptions } from './http-poller.js';
+import { systemTimers, type Timers } from './timers.js';
 
 /** The part of the WHATWG EventSource the engine uses (browsers' native one, or `eventsource` in Node). */
 export interface EventSourceLike {
@@ -22,6 +24,7 @@ export interface SseStreamOptions {
   readonly fallbackAfterMs?: number;
   /** After the server refuses the stream, how long until streaming is tried again; default 30,000 ms. */
   readonly retryStreamMs?: number;
+  readonly timers?: Timers;
 }
 
 /**
@@ -34,11 +37,15 @@ export class SseStream implements SyncSource {
   private source?: EventSourceLike;
   private poller?: HttpPoller;
   /** Either the wait before polling starts (stream down) or before streaming is tried again (refused). */
-  private timer?: ReturnType<typeof setTimeout>;
+  private timer?: unknown;
   private running = false;
 
   constructor(private readonly options: SseStreamOptions) {
     this.description = `sse:${options.url}`;
+  }
+
+  private get timers(): Timers {
+    return this.options.timers ?? systemTimers;
   }
 
   start(sink: SyncSink): void {
@@ -59,7 +66,7 @@ export class SseStream implements SyncSource {
     const onDocument = (event: { data?: unknown }) => {
       let document: unknown = String(event.data);
       try {
-        document = (JSON.parse(document as string) as { document?: unknown }).document;
+        document = (JSON.parse(document as string) as StreamPayload).document;
       } catch {
         // not JSON: validation reports it with a path
       }
@@ -69,8 +76,8 @@ export class SseStream implements SyncSource {
       this.fallback();
       sink.reachable();
     });
-    source.addEventListener('snapshot', onDocument);
-    source.addEventListener('change', onDocument);
+    source.addEventListener(SSE_EVENTS.snapshot, onDocument);
+    source.addEventListener(SSE_EVENTS.change, onDocument);
     source.addEventListener('error', (event) => {
       if (!this.running || source !== this.source) return;
       sink.unreachable(new Error(`stream ${url}: ${event.code ? `HTTP ${event.code}` : (event.message ?? 'connection lost')}`));
@@ -78,22 +85,22 @@ export class SseStream implements SyncSource {
         // Refused (e.g. 401, 404, 503): poll now, try streaming again later.
         source.close();
         this.fallback(sink);
-        this.timer = setTimeout(() => this.connect(sink), retryStreamMs);
+        this.timer = this.timers.setTimeout(() => this.connect(sink), retryStreamMs);
       } else if (this.timer === undefined && !this.poller) {
-        this.timer = setTimeout(() => this.fallback(sink), fallbackAfterMs);
+        this.timer = this.timers.setTimeout(() => this.fallback(sink), fallbackAfterMs);
       }
     });
   }
 
   /** With a sink: polling stands in for the stream. Without: the stream is back (or stopped), polling ends. */
   private fallback(sink?: SyncSink): void {
-    clearTimeout(this.timer);
+    this.timers.clearTimeout(this.timer);
     this.timer = undefined;
     if (!sink) {
       this.poller?.stop();
       this.poller = undefined;
     } else if (this.running && !this.poller && this.options.fallback) {
-      (this.poller = new HttpPoller(this.options.fallback)).start(sink);
+      (this.poller = new HttpPoller({ timers: this.options.timers, ...this.options.fallback })).start(sink);
     }
   }
 }

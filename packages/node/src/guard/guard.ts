@@ -1,6 +1,6 @@
 import type { EvaluationDetails, FlagValue, Hook, HookContext } from '@openfeature/server-sdk';
 import { ProviderEvents } from '@openfeature/server-sdk';
-import { backoffDelay } from '@switchyard/core';
+import { backoffDelay, bearer, PATHS, serverUrl, type RollbackRequest } from '@switchyard/core';
 import { LRUCache } from 'lru-cache';
 import type { SwitchyardProvider, TrackingEvent } from '../provider.js';
 import { addLatency, emptyArm, errorRate, errorRateTest, geometricMeanLatency, latencyTest, meanLatency, type Arm, type SequentialTest } from './stats.js';
@@ -239,10 +239,11 @@ export class RolloutGuard implements Hook {
     for (let attempt = 0; attempt <= retries; attempt++) {
       if (attempt > 0) await new Promise((r) => setTimeout(r, backoffDelay(attempt - 1, { initialMs: target.retryMs ?? 500 })));
       try {
-        const res = await fetch(new URL('/v1/rollbacks', target.url), {
+        const body: RollbackRequest = { flag, variant, reason };
+        const res = await fetch(serverUrl(target, PATHS.rollbacks), {
           method: 'POST',
-          headers: { 'Content-Type': 'application/json', ...(target.key ? { Authorization: `Bearer ${target.key}` } : {}) },
-          body: JSON.stringify({ flag, variant, reason }),
+          headers: { 'Content-Type': 'application/json', ...bearer(target) },
+          body: JSON.stringify(body),
           signal: AbortSignal.timeout(target.timeoutMs ?? 5_000),
         });
         if (res.ok) return 'reported';

@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { SSE_EVENTS, type SseEventName, type StreamPayload } from '@switchyard/core';
 import type { Scope } from '../audience.js';
 import type { Environment, Published } from '../environment.js';
 
@@ -21,10 +22,12 @@ export interface StreamOptions {
 const eventId = (etag: string) => etag.slice(1, -1);
 
 /** Every event carries the whole document (small, and a client can never miss a step). */
-function event(type: 'snapshot' | 'change', published: Published, scope: Scope, changed?: readonly string[]): string {
+function event(type: SseEventName, published: Published, scope: Scope, changed?: readonly string[]): string {
   const rep = published[scope];
-  const head = JSON.stringify({ version: published.version, etag: rep.etag, ...(changed ? { changed } : {}) });
-  return `id: ${eventId(rep.etag)}\nevent: ${type}\ndata: ${head.slice(0, -1)},"document":${rep.body}}\n\n`;
+  // The document's bytes are already serialised: spliced in rather than parsed and stringified again.
+  const head: Omit<StreamPayload, 'document'> = { version: published.version, etag: rep.etag, ...(changed ? { changed } : {}) };
+  const text = JSON.stringify(head);
+  return `id: ${eventId(rep.etag)}\nevent: ${type}\ndata: ${text.slice(0, -1)},"document":${rep.body}}\n\n`;
 }
 
 /** The SSE side of the server: one set of open streams, fed by every environment's publications. */
@@ -64,7 +67,7 @@ export class StreamHub {
       first += ': up to date\n\n';
     } else {
       const seen = lastEventId ? env.find(scope, `"${lastEventId}"`) : undefined;
-      first += seen ? event('change', published, scope, env.changedSince(scope, seen)) : event('snapshot', published, scope);
+      first += seen ? event(SSE_EVENTS.change, published, scope, env.changedSince(scope, seen)) : event(SSE_EVENTS.snapshot, published, scope);
     }
     const connection: Connection = { res, environment: env.name, scope };
     this.connections.add(connection);
@@ -78,7 +81,7 @@ export class StreamHub {
     for (const c of this.connections) {
       if (c.environment !== env.name) continue;
       if (published.unchanged[c.scope]) continue; // its audience's bytes are identical: nothing to send
-      this.write(c, (text[c.scope] ??= event('change', published, c.scope, published.changed[c.scope])));
+      this.write(c, (text[c.scope] ??= event(SSE_EVENTS.change, published, c.scope, published.changed[c.scope])));
     }
   }
 

@@ -18,8 +18,8 @@ export interface FileSourceOptions {
  * Watches one flag file. The directory is watched, not the file, so editors that save by writing a
  * temporary file and renaming it over the original are seen. A read is used only when the file did not
  * change while being read (size and mtime identical before and after), so a write in progress is never
- * delivered; the next event or poll picks up the finished file. Used by the Node provider and by
- * `switchyard serve`.
+ * delivered; the next event or poll picks up the finished file. A missing file or directory is reported
+ * (and keeps being checked), never thrown. Used by the Node provider and by `switchyard serve`.
  */
 export class FileSource implements SyncSource {
   readonly path: string;
@@ -41,13 +41,20 @@ export class FileSource implements SyncSource {
     this.translate = options.translate;
   }
 
+  /** Starts watching; settles once the first read is done. Never rejects: problems go to the sink. */
   async start(sink: SyncSink): Promise<void> {
+    this.stopped = false;
     const name = basename(this.path);
-    this.watcher = watch(dirname(this.path), { persistent: false }, (_event, file) => {
-      if (file === null || file === name) this.schedule(sink);
-    });
-    this.watcher.on('error', (e) => sink.unreachable(e));
-    this.poll = setInterval(() => this.check(sink, 'poll'), this.options.pollMs ?? 2000);
+    try {
+      this.watcher = watch(dirname(this.path), { persistent: false }, (_event, file) => {
+        if (file === null || file === name) this.schedule(sink);
+      });
+      this.watcher.on('error', (e) => sink.unreachable(new Error(`cannot watch ${dirname(this.path)}: ${e.message}`)));
+    } catch (e) {
+      // No directory (yet), or no watch support: the poll below still finds the file when it appears.
+      sink.unreachable(new Error(`cannot watch ${dirname(this.path)}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}; checking every ${this.options.pollMs ?? 2000} ms`));
+    }
+    this.poll = setInterval(() => void this.check(sink, 'poll'), this.options.pollMs ?? 2000);
     this.poll.unref();
     await this.check(sink, 'start');
   }

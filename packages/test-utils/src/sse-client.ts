@@ -1,20 +1,4 @@
-import { mkdtempSync, renameSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { waitFor } from './wait.js';
-
-export function tempDir(): string {
-  return mkdtempSync(join(tmpdir(), 'switchyard-server-'));
-}
-
-/** Replaces a file the way editors do: write a temporary file, then rename it over the original. */
-export function writeAtomically(path: string, content: unknown): void {
-  const tmp = `${path}.tmp-${process.pid}`;
-  writeFileSync(tmp, typeof content === 'string' ? content : JSON.stringify(content, null, 2));
-  renameSync(tmp, path);
-}
-
-export { waitFor } from './wait.js';
 
 export interface SseEvent {
   id?: string;

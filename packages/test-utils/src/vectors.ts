@@ -10,8 +10,8 @@ export interface FractionalCase {
   variant: string;
 }
 
-/** The published fractional v2 vectors (../shared/vectors beside the checkout). */
-export const VECTORS_PATH = fileURLToPath(new URL('../../../../shared/vectors/fractional-v2.json', import.meta.url));
+/** The published fractional v2 vectors, copied into the repository (vectors/fractional-v2.json). */
+export const VECTORS_PATH = fileURLToPath(new URL('../vectors/fractional-v2.json', import.meta.url));
 
 export function fractionalVectors(): FractionalCase[] {
   return JSON.parse(readFileSync(VECTORS_PATH, 'utf8')).cases;

@@ -1,0 +1,62 @@
+import type { JsonObject } from '../model/types.js';
+
+/** Every path the Switchyard server answers, in one place for the server and every client. */
+export const PATHS = /* @__PURE__ */ Object.freeze({
+  flags: '/v1/flags',
+  stream: '/v1/stream',
+  changes: '/v1/changes',
+  rollbacks: '/v1/rollbacks',
+  ofrepFlags: '/ofrep/v1/evaluate/flags',
+  healthz: '/healthz',
+  readyz: '/readyz',
+  metrics: '/metrics',
+});
+
+/** Request headers the server reads besides the standard ones (lower case, as Node presents them). */
+export const HEADERS = /* @__PURE__ */ Object.freeze({
+  apiKey: 'x-api-key',
+  environment: 'x-switchyard-environment',
+});
+
+/**
+ * Query parameters: `key` and `lastEventId` for browsers' EventSource, which cannot send headers;
+ * `env` for open servers with several environments; `scope=client` to try client filtering.
+ */
+export const QUERY = /* @__PURE__ */ Object.freeze({ key: 'key', env: 'env', scope: 'scope', lastEventId: 'lastEventId', before: 'before', limit: 'limit' });
+
+/** SSE event names on `/v1/stream`: the whole document first, then the whole document on every change. */
+export const SSE_EVENTS = /* @__PURE__ */ Object.freeze({ snapshot: 'snapshot', change: 'change' } as const);
+export type SseEventName = (typeof SSE_EVENTS)[keyof typeof SSE_EVENTS];
+
+/** The `data:` of a `snapshot` or `change` event. */
+export interface StreamPayload {
+  readonly version: number;
+  readonly etag: string;
+  /** Keys changed since the version the client last saw (`change` events only). */
+  readonly changed?: readonly string[];
+  readonly document: unknown;
+}
+
+/** `POST /v1/rollbacks`: pin a flag to a variant for every client. */
+export interface RollbackRequest {
+  readonly flag: string;
+  readonly variant: string;
+  readonly reason: string;
+  readonly by?: string;
+}
+
+/** The OFREP bulk request body. */
+export interface OfrepRequest {
+  readonly context?: JsonObject;
+}
+
+/** One entry of an OFREP bulk response (`{"flags": [...]}`). */
+export interface OfrepResult {
+  readonly key: string;
+  readonly value?: unknown;
+  readonly variant?: string;
+  readonly reason?: string;
+  readonly errorCode?: string;
+  readonly errorDetails?: string;
+  readonly metadata?: Record<string, string | number | boolean>;
+}

@@ -1,0 +1,160 @@
+import { formatIssue, type Issue } from '../model/issues.js';
+import type { ErrorCode } from '../model/types.js';
+import type { LiftedPin } from '../snapshot/pins.js';
+import type { Snapshot } from '../snapshot/snapshot.js';
+import type { SourceProblem, SourceStatus, SyncListener } from '../sync/events.js';
+import { systemTimers, type Timers } from '../sync/timers.js';
+
+/** OpenFeature's provider event names (the same strings in the server and web SDKs). */
+export type ProviderEventName = 'PROVIDER_READY' | 'PROVIDER_ERROR' | 'PROVIDER_STALE' | 'PROVIDER_CONFIGURATION_CHANGED';
+
+export type ProviderEventDetails = {
+  readonly message?: string;
+  readonly errorCode?: ErrorCode;
+  readonly flagsChanged?: string[];
+};
+
+/** How a provider hands an event to its SDK's emitter. */
+export type EmitEvent = (event: ProviderEventName, details: ProviderEventDetails) => void;
+
+/** A failed start: `code` is PROVIDER_FATAL when retrying cannot help (invalid bootstrap), else GENERAL. */
+export class ProviderStartError extends Error {
+  constructor(
+    message: string,
+    readonly code: 'PROVIDER_FATAL' | 'GENERAL',
+  ) {
+    super(message);
+    this.name = 'ProviderStartError';
+  }
+}
+
+/**
+ * What the lifecycle drives: the `SyncEngine` (definitions evaluated locally), or any engine with the
+ * same status machine (the OFREP provider's evaluations).
+ */
+export interface LifecycleEngine<S> {
+  readonly description: string;
+  readonly hasData: boolean;
+  readonly ready: Promise<unknown>;
+  readonly lastProblem?: SourceProblem;
+  /** Feeds a bootstrap payload; says whether it was accepted, and if not why. */
+  payload(payload: string | unknown): { readonly outcome: string; readonly issues?: readonly { path: string; message: string }[] };
+  listen(listener: SyncListener<S>): () => void;
+  start(): void;
+  stop(): Promise<void>;
+}
+
+export interface ProviderLifecycleOptions<S = Snapshot> {
+  readonly timers?: Timers;
+  /** `initialize` fails if no valid definitions arrived by then (and none was bootstrapped); default 10,000 ms. */
+  readonly initTimeoutMs?: number;
+  /** Told about every served change (e.g. to persist the document), whether or not an event is emitted. */
+  readonly onChange?: (snapshot: S, changed: readonly string[], lifted: readonly LiftedPin[]) => void;
+  /**
+   * Told once per loaded document about flags that will resolve PARSE_ERROR (e.g. an extension
+   * operator not enabled here), with the fix; default `console.warn`.
+   */
+  readonly warn?: (message: string) => void;
+}
+
+/** The one mapping from source status to OpenFeature events. */
+export function statusEvent(status: SourceStatus, problem?: SourceProblem): [ProviderEventName, ProviderEventDetails] | undefined {
+  if (status === 'ready') return ['PROVIDER_READY', { message: 'flag definitions are current' }];
+  if (status === 'error') return ['PROVIDER_ERROR', { message: problem?.message, errorCode: problem?.errorCode ?? 'GENERAL' }];
+  if (status === 'stale') return ['PROVIDER_STALE', { message: problem?.message }];
+  return undefined;
+}
+
+/**
+ * The lifecycle every Switchyard provider shares (Node, web, edge): start-up from a bootstrap or the
+ * first valid payload, then the engine's status and changes as OpenFeature events. While `initialize`
+ * runs nothing is emitted (the SDK emits READY or ERROR for it); after a failed start the first valid
+ * definitions emit READY; afterwards every status transition and every change is an event, so a
+ * reverted bad edit brings READY back.
+ */
+export class ProviderLifecycle<S = Snapshot> {
+  private phase: 'idle' | 'starting' | 'live' | 'failed' = 'idle';
+  private warned?: readonly unknown[];
+
+  constructor(
+    readonly engine: LifecycleEngine<S>,
+    private readonly emit: EmitEvent,
+    private readonly options: ProviderLifecycleOptions<S> = {},
+  ) {
+    engine.listen({
+      changed: (snapshot, changed, lifted) => {
+        this.warnFlagIssues(snapshot);
+        options.onChange?.(snapshot, changed, lifted);
+        if (this.phase === 'live') this.emit('PROVIDER_CONFIGURATION_CHANGED', { flagsChanged: [...changed], message: lifted.length ? `rollback lifted: ${lifted.map((l) => l.pin.flag).join(', ')}` : undefined });
+      },
+      status: (status, problem) => {
+        if (this.phase === 'failed' && status === 'ready') this.phase = 'live';
+        else if (this.phase !== 'live') return;
+        const event = statusEvent(status, problem);
+        if (event) this.emit(...event);
+      },
+    });
+  }
+
+  /**
+   * Serves a document before the source answers (a bootstrap rendered by your server, a bundled
+   * fallback). An invalid one throws `ProviderStartError` with PROVIDER_FATAL: it is code, and
+   * retrying cannot fix it.
+   */
+  bootstrap(document: string | object): void {
+    const result = this.engine.payload(document);
+    if (result.outcome === 'rejected') {
+      this.phase = 'failed';
+      throw new ProviderStartError(`invalid bootstrap flags:\n  ${(result.issues ?? []).map(formatIssue).join('\n  ')}`, 'PROVIDER_FATAL');
+    }
+  }
+
+  /**
+   * Starts the source and resolves once there is something valid to serve (at once after a
+   * bootstrap); after `initTimeoutMs` without definitions (at once with `wait: false`, for runtimes
+   * that fetched already) rejects with a `ProviderStartError` (GENERAL) naming the last problem.
+   */
+  async initialize({ wait = true }: { wait?: boolean } = {}): Promise<void> {
+    this.phase = 'starting';
+    this.engine.start();
+    if (this.engine.hasData) {
+      this.phase = 'live';
+      return;
+    }
+    const timers = this.options.timers ?? systemTimers;
+    const ms = wait ? (this.options.initTimeoutMs ?? 10_000) : 0;
+    let timer: unknown;
+    try {
+      await Promise.race([
+        this.engine.ready,
+        new Promise((_, reject) => {
+          timer = timers.setTimeout(() => {
+            const problem = this.engine.lastProblem;
+            reject(new ProviderStartError(`no valid flag definitions from ${this.engine.description} within ${ms} ms${problem ? `: ${problem.message}` : ''}`, 'GENERAL'));
+          }, ms);
+        }),
+      ]);
+      this.phase = 'live';
+    } catch (e) {
+      // Definitions that arrive later still make the provider ready (a READY event then).
+      this.phase = this.engine.hasData ? 'live' : 'failed';
+      if (this.phase === 'failed') throw e;
+    } finally {
+      timers.clearTimeout(timer);
+    }
+  }
+
+  async close(): Promise<void> {
+    this.phase = 'idle';
+    await this.engine.stop();
+  }
+
+  /** Flags kept but unusable (flagd's per-flag PARSE_ERROR) are said once per document, with the fix. */
+  private warnFlagIssues(snapshot: S): void {
+    const issues = (snapshot as { flagIssues?: readonly Issue[] }).flagIssues;
+    if (!issues || issues.length === 0 || this.warned === issues) return;
+    this.warned = issues;
+    const warn = this.options.warn ?? ((message: string) => console.warn(message));
+    warn(`switchyard: ${issues.length} flag(s) from ${this.engine.description} resolve ERROR / PARSE_ERROR:\n  ${issues.map(formatIssue).join('\n  ')}`);
+  }
+}

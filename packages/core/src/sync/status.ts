@@ -1,0 +1,100 @@
+import type { SourceProblem, SourceStatus } from './events.js';
+import { systemTimers, type Timers } from './timers.js';
+
+export interface StatusMachineOptions {
+  /** How long the source may be unreachable before `stale`; default 10,000 ms. */
+  readonly staleAfterMs?: number;
+  readonly timers?: Timers;
+  /**
+   * Arm a timer to notice staleness while nothing happens (default). Runtimes without background
+   * timers (edge workers) turn it off: staleness is then judged at each failed attempt.
+   */
+  readonly staleTimer?: boolean;
+}
+
+/**
+ * The one source-status machine. Every outcome moves it: `error` comes from a rejected payload and
+ * clears with the next valid one (an unchanged payload, as a reverted edit produces, counts); `stale`
+ * comes from unreachability past the threshold and clears as soon as the source answers, back to
+ * `error` if the last payload was rejected, else `ready`. The listener hears each transition, and
+ * each new rejection even while already in `error`.
+ */
+export class StatusMachine {
+  private current: SourceStatus = 'not-ready';
+  private hasData = false;
+  private isStale = false;
+  private rejection?: SourceProblem;
+  private failingSince?: number;
+  private timer?: unknown;
+  /** The most recent problem (transport failure or rejected payload), for start-up error messages. */
+  lastProblem?: SourceProblem;
+
+  constructor(
+    private readonly listener: (status: SourceStatus, problem?: SourceProblem) => void,
+    private readonly options: StatusMachineOptions = {},
+  ) {}
+
+  get status(): SourceStatus {
+    return this.current;
+  }
+
+  private get timers(): Timers {
+    return this.options.timers ?? systemTimers;
+  }
+
+  /** A valid payload was applied, or an unchanged one arrived. */
+  accepted(): void {
+    this.hasData = true;
+    this.rejection = undefined;
+    this.answered();
+  }
+
+  /** A payload was rejected whole (the last good data keeps serving). */
+  rejected(problem: SourceProblem): void {
+    this.rejection = this.lastProblem = problem;
+    this.answered(true);
+  }
+
+  /** The source answered without a payload (a 304, an open stream). */
+  reachable(): void {
+    this.answered();
+  }
+
+  /** The source could not be reached, or answered with an error. */
+  unreachable(error: Error): void {
+    this.lastProblem = { message: error.message, errorCode: 'GENERAL' };
+    const since = (this.failingSince ??= this.timers.now());
+    if (this.isStale || this.timer !== undefined) return;
+    const staleAfterMs = this.options.staleAfterMs ?? 10_000;
+    const left = staleAfterMs - (this.timers.now() - since);
+    if (left <= 0) return this.goStale();
+    if (this.options.staleTimer !== false) this.timer = this.timers.setTimeout(() => ((this.timer = undefined), this.goStale()), left);
+  }
+
+  /** Stops the stale timer (the source was stopped). */
+  stop(): void {
+    this.timers.clearTimeout(this.timer);
+    this.timer = undefined;
+    this.failingSince = undefined;
+  }
+
+  private goStale(): void {
+    this.isStale = true;
+    this.update();
+  }
+
+  private answered(again = false): void {
+    this.stop();
+    this.isStale = false;
+    this.update(again);
+  }
+
+  private update(again = false): void {
+    const status: SourceStatus = this.isStale ? 'stale' : this.rejection ? 'error' : this.hasData ? 'ready' : 'not-ready';
+    if (status === this.current && !again) return;
+    this.current = status;
+    const problem =
+      status === 'error' ? this.rejection : status === 'stale' ? { message: `flag source unreachable: ${this.lastProblem?.message ?? 'no answer'}`, errorCode: 'GENERAL' as const } : undefined;
+    this.listener(status, problem);
+  }
+}

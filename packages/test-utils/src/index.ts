@@ -1,0 +1,3 @@
+// Browser-safe helpers (no Node imports): the Chromium tests use these too.
+export { waitFor } from './wait.js';
+export { ManualTimers, settle } from './manual-timers.js';
