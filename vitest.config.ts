@@ -1,3 +1,4 @@
+// Loaded with `vitest --configLoader runner` (scripts/test.sh): the browser commands import the TypeScript test utilities.
 import { playwright } from '@vitest/browser-playwright';
 import { defineConfig } from 'vitest/config';
 import * as flagServer from './packages/web/test/commands.js';

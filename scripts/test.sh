@@ -9,7 +9,7 @@ bash scripts/setup.sh
 bash scripts/chromium.sh
 rm -rf .test-report && mkdir -p .test-report
 set +e
-npx --yes pnpm@10.34.9 exec vitest run --reporter=default --reporter=json --outputFile.json=.test-report/vitest.json
+npx --yes pnpm@10.34.9 exec vitest run --configLoader runner --reporter=default --reporter=json --outputFile.json=.test-report/vitest.json
 vitest_status=$?
 node scripts/test-summary.mjs .test-report/vitest.json
 summary_status=$?

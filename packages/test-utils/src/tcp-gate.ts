@@ -28,6 +28,7 @@ export class TcpGate {
 
   async listen(): Promise<string> {
     await new Promise<void>((resolve) => this.server.listen(0, '127.0.0.1', resolve));
+    this.server.unref(); // a gate left open must not keep a test process alive
     const { port } = this.server.address() as { port: number };
     return (this.url = `http://127.0.0.1:${port}`);
   }

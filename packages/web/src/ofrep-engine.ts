@@ -56,6 +56,7 @@ export class OfrepEngine implements LifecycleEngine<Evaluations> {
     this.poller = new Poller((signal) => this.fetch(signal), {
       pollIntervalMs: options.pollIntervalMs ?? 30_000,
       label: options.url,
+      timers: options.timers,
       onFailure: (error) => this.machine.unreachable(error),
     });
   }

@@ -1,4 +1,4 @@
-import type { ServerConnection } from '@switchyard/core';
+import type { ServerConnection, Timers } from '@switchyard/core';
 
 /**
  * What both web providers take: where the Switchyard server is and how to talk to it. The `key` is a
@@ -21,6 +21,8 @@ export interface WebProviderOptions extends ServerConnection {
   readonly initTimeoutMs?: number;
   /** Where warnings go (flags that resolve PARSE_ERROR, e.g. an extension operator not enabled, with the fix); default `console.warn`. */
   readonly warn?: (message: string) => void;
+  /** The clock and timers polling and staleness run on; default the platform's (tests drive their own). */
+  readonly timers?: Timers;
 }
 
 export function storageKey(options: WebProviderOptions, kind: string): string | undefined {

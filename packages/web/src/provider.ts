@@ -49,21 +49,22 @@ export class SwitchyardWebProvider implements Provider {
 
   constructor(private readonly options: SwitchyardWebProviderOptions) {
     this.storage = storageKey(options, 'flags');
-    this.engine = new SyncEngine(this.source(), { staleAfterMs: options.staleAfterMs, operators: options.operators });
+    this.engine = new SyncEngine(this.source(), { staleAfterMs: options.staleAfterMs, operators: options.operators, timers: options.timers });
     this.lifecycle = new ProviderLifecycle(this.engine, (event, details) => this.events.emit(event as ProviderEmittableEvents, details), {
       initTimeoutMs: options.initTimeoutMs,
       warn: options.warn,
+      timers: options.timers,
       onChange: (snapshot) => save(this.storage, JSON.stringify(snapshot.document)),
     });
   }
 
   private source(): SyncSource {
     const headers = bearer(this.options);
-    const poll = { url: serverUrl(this.options, PATHS.flags), headers, pollIntervalMs: this.options.pollIntervalMs ?? 30_000 };
+    const poll = { url: serverUrl(this.options, PATHS.flags), headers, pollIntervalMs: this.options.pollIntervalMs ?? 30_000, timers: this.options.timers };
     if (this.options.transport === 'poll') return new HttpPoller(poll);
     // EventSource cannot send headers: the key goes in the query.
     const url = serverUrl(this.options, PATHS.stream, { [QUERY.key]: this.options.key });
-    return new SseStream({ url, createEventSource: (url) => new EventSource(url), fallback: poll });
+    return new SseStream({ url, createEventSource: (url) => new EventSource(url), fallback: poll, timers: this.options.timers });
   }
 
   async initialize(): Promise<void> {

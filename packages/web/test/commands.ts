@@ -3,14 +3,16 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { BrowserCommand } from 'vitest/node';
 import { FileSource, SwitchyardServer, silentLogger } from '@switchyard/server';
+import { TcpGate } from '@switchyard/test-utils/node';
 
 /**
  * Server-side commands the browser tests call (`commands.startFlagServer(...)`): a real Switchyard
- * server on 127.0.0.1 serving a real file, which a test can edit, stop and start again on the same port.
+ * server on 127.0.0.1 serving a real file, which a test can edit, stop and start again. The page talks
+ * to a TCP gate that keeps its port, so a restarted server (on a fresh port) is at the same address.
  */
 let server: SwitchyardServer | undefined;
+let gate: TcpGate | undefined;
 let file = '';
-let port = 0;
 
 function write(doc: unknown): void {
   writeFileSync(`${file}.tmp`, JSON.stringify(doc));
@@ -24,15 +26,17 @@ async function listen(): Promise<string> {
     logger: silentLogger,
     streams: { retryMs: 200 },
   });
-  const url = await server.listen(port, '127.0.0.1');
-  port = Number(new URL(url).port);
-  return url;
+  const port = Number(new URL(await server.listen(0, '127.0.0.1')).port);
+  if (!gate) await (gate = new TcpGate(port)).listen();
+  gate.reopen(port);
+  return gate.url;
 }
 
 export const startFlagServer: BrowserCommand<[doc: unknown]> = async (_ctx, doc) => {
   await server?.close();
+  await gate?.stop();
+  gate = undefined;
   file = join(mkdtempSync(join(tmpdir(), 'switchyard-web-')), 'flags.json');
-  port = 0;
   write(doc);
   return listen();
 };
@@ -40,16 +44,17 @@ export const startFlagServer: BrowserCommand<[doc: unknown]> = async (_ctx, doc)
 export const setFlags: BrowserCommand<[doc: unknown]> = async (_ctx, doc) => write(doc);
 
 export const stopFlagServer: BrowserCommand<[]> = async () => {
+  gate?.close();
   await server?.close();
   server = undefined;
 };
 
 /** Open client SSE streams, as the server's own metrics count them. */
 export const openStreams: BrowserCommand<[]> = async () => {
-  const metrics = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+  const metrics = await (await fetch(`${gate!.url}/metrics`)).text();
   const line = metrics.split('\n').find((l) => l.startsWith('switchyard_sse_connections') && l.includes('scope="client"'));
   return Number(line?.split(' ').pop() ?? 0);
 };
 
-/** Starts again on the same port, so the browser's EventSource and poller find it where they left it. */
+/** Starts a new server behind the same gate, so the browser's EventSource and poller find it where they left it. */
 export const restartFlagServer: BrowserCommand<[]> = async () => listen();

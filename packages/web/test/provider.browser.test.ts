@@ -4,7 +4,7 @@ import { createElement } from 'react';
 import { createRoot } from 'react-dom/client';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { commands } from 'vitest/browser';
-import { waitFor } from '@switchyard/test-utils';
+import { ManualTimers, waitFor } from '@switchyard/test-utils';
 import { SwitchyardWebProvider, type SwitchyardWebProviderOptions } from '../src/index.js';
 import { onVisibility } from '../src/visibility.js';
 
@@ -127,6 +127,27 @@ describe('SwitchyardWebProvider in Chromium against the real server', () => {
     expect(second.events.find((e) => e.type === ProviderEvents.ConfigurationChanged)?.details?.flagsChanged).toEqual(['banner']);
   });
 
+  it('an invalid bootstrap is PROVIDER_FATAL (it is code: retrying cannot fix it)', async () => {
+    const provider = new SwitchyardWebProvider({ url, key: 'client-key', persist: false, bootstrap: { flags: { a: { state: 'ON' } } } });
+    opened.push(provider);
+    const domain = `web-${++domains}`;
+    await expect(OpenFeature.setProviderAndWait(domain, provider)).rejects.toThrow('invalid bootstrap flags');
+    expect(OpenFeature.getClient(domain).providerStatus).toBe('FATAL');
+  });
+
+  it('says at load which flags need an extension operator the page did not enable, and how to enable it', async () => {
+    const warnings: string[] = [];
+    await commands.setFlags({
+      flags: { ...doc('off').flags, tier: { state: 'ENABLED', variants: { a: 'A', b: 'B' }, defaultVariant: 'a', metadata: { clientSide: true }, targeting: { if: [{ compare: [{ var: 'age' }, '>=', 18] }, 'b', 'a'] } } },
+    });
+    await waitFor(async () => 'tier' in (await (await fetch(`${url}/v1/flags`, { headers: { authorization: 'Bearer client-key' } })).json()).flags, 'the server to serve it');
+    const { client } = await start({ warn: (m) => warnings.push(m) });
+    expect(client.getStringDetails('tier', 'a', { age: 30 })).toMatchObject({ value: 'a', errorCode: 'PARSE_ERROR' });
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toContain('flags.tier.targeting');
+    expect(warnings[0]).toContain('unknown operator "compare" (a Switchyard extension: load with `operators: extensionOperators`)');
+  });
+
   it('starts from a server-rendered bootstrap document', async () => {
     await commands.stopFlagServer();
     const { client } = await start({ bootstrap: doc('on'), persist: false });
@@ -139,12 +160,14 @@ describe('SwitchyardWebProvider in Chromium against the real server', () => {
   };
 
   it('stops polling while the page is hidden and refreshes as soon as it is shown', async () => {
-    const { client } = await start({ transport: 'poll', pollIntervalMs: 100 });
+    const timers = new ManualTimers();
+    const { client } = await start({ transport: 'poll', pollIntervalMs: 100, timers });
+    expect(timers.pending()).toEqual([100]); // the next poll
     setVisibility('hidden');
-    await new Promise((r) => setTimeout(r, 150));
+    expect(timers.pending()).toEqual([]); // nothing left that could poll
     const hiddenAt = requests('/v1/flags');
     await commands.setFlags(doc('on'));
-    await new Promise((r) => setTimeout(r, 500));
+    await timers.advance(60_000);
     expect(requests('/v1/flags')).toBe(hiddenAt);
     expect(client.getBooleanValue('new-checkout', true)).toBe(false);
     setVisibility('visible');
@@ -162,11 +185,12 @@ describe('SwitchyardWebProvider in Chromium against the real server', () => {
 
   it('a page loaded in the background loads its flags, and being shown does not start a second loop', async () => {
     setVisibility('hidden');
-    const { client } = await start({ transport: 'poll', pollIntervalMs: 60_000 });
+    const timers = new ManualTimers();
+    const { client } = await start({ transport: 'poll', pollIntervalMs: 60_000, timers });
     expect(client.getBooleanValue('new-checkout', true)).toBe(false);
     const loaded = requests('/v1/flags');
     setVisibility('visible'); // the engine already runs: no second request, no second loop
-    await new Promise((r) => setTimeout(r, 200));
+    expect(timers.pending()).toEqual([60_000]);
     expect(requests('/v1/flags')).toBe(loaded);
     setVisibility('hidden');
     await commands.setFlags(doc('on'));
@@ -177,12 +201,14 @@ describe('SwitchyardWebProvider in Chromium against the real server', () => {
   });
 
   it('closes the stream while the page is hidden and catches up with the exact keys when shown', async () => {
-    const { client, events } = await start();
+    const timers = new ManualTimers();
+    const { client, events } = await start({ timers });
     await waitFor(async () => (await commands.openStreams()) === 1, 'the stream');
     setVisibility('hidden');
     await waitFor(async () => (await commands.openStreams()) === 0, 'the stream closed');
+    expect(timers.pending()).toEqual([]); // no fallback poll or reconnect armed: nothing can deliver while hidden
     await commands.setFlags(doc('on', 'bye'));
-    await new Promise((r) => setTimeout(r, 400));
+    await timers.advance(60_000);
     expect(client.getStringValue('banner', '')).toBe('hello');
     expect(events.filter((e) => e.type === ProviderEvents.ConfigurationChanged)).toEqual([]);
     setVisibility('visible');
