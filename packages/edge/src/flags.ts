@@ -29,7 +29,7 @@ export class EdgeFlags extends LiveEvaluator {
     const poller = new HttpPoller({ url: serverUrl(options, PATHS.flags), headers: bearer(options), timeoutMs: options.timeoutMs ?? 2000 });
     // Request-driven: the engine never starts a loop; `refresh` runs one conditional GET when due.
     const source: SyncSource = { description: poller.description, start: () => undefined, stop: () => poller.stop() };
-    const engine = new SyncEngine(source, { operators: options.operators, staleAfterMs: options.staleAfterMs, staleTimer: false });
+    const engine = new SyncEngine(source, { operators: options.operators, staleAfterMs: options.staleAfterMs, staleTimer: false, warn: options.warn });
     super(engine.store);
     this.engine = engine;
     this.poller = poller;

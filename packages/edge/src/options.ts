@@ -20,6 +20,8 @@ export interface EdgeFlagsOptions extends ServerConnection {
   readonly operators?: LoadOptions['operators'];
   /** Called with the exact changed flag keys after a new document was applied. */
   readonly onChange?: (flagsChanged: readonly string[]) => void;
+  /** Where warnings go (flags that resolve PARSE_ERROR, e.g. an extension operator not enabled, with the fix); default `console.warn`. */
+  readonly warn?: (message: string) => void;
   /** Called when revalidation failed or a document was rejected; the last good snapshot keeps serving. */
   readonly onError?: (error: Error) => void;
 }

@@ -8,12 +8,16 @@ import { build } from 'esbuild';
 import { EdgeRuntime } from 'edge-runtime';
 import { Miniflare } from 'miniflare';
 import { FileSource, SwitchyardServer, silentLogger } from '@switchyard/server';
+import { TcpGate } from '@switchyard/test-utils/node';
 
 export const EXAMPLE = fileURLToPath(new URL('../../../examples/edge/', import.meta.url));
 const EDGE_DIST = fileURLToPath(new URL('../dist/', import.meta.url));
 const EDGE_MODULES = fileURLToPath(new URL('../node_modules/', import.meta.url));
 
-/** A real Switchyard server on 127.0.0.1 serving a real file that tests edit, stop and restart. */
+/**
+ * A real Switchyard server on 127.0.0.1 serving a real file that tests edit, stop and restart. Workers
+ * talk to a TCP gate that keeps its port: a restarted server (on a fresh port) is at the same address.
+ */
 export async function startFlagServer(doc: unknown) {
   const file = join(mkdtempSync(join(tmpdir(), 'switchyard-edge-')), 'flags.json');
   const write = (d: unknown) => {
@@ -22,16 +26,17 @@ export async function startFlagServer(doc: unknown) {
   };
   write(doc);
   let server: SwitchyardServer | undefined;
-  let port = 0;
+  let gate: TcpGate | undefined;
   const listen = async () => {
     server = new SwitchyardServer({
       environments: [{ name: 'default', source: new FileSource(file, { debounceMs: 5, pollMs: 200 }) }],
       access: { keys: [{ name: 'edge', key: 'edge-key', environment: 'default', scope: 'server' }] },
       logger: silentLogger,
     });
-    const url = await server.listen(port, '127.0.0.1');
-    port = Number(new URL(url).port);
-    return url;
+    const port = Number(new URL(await server.listen(0, '127.0.0.1')).port);
+    if (!gate) await (gate = new TcpGate(port)).listen();
+    gate.reopen(port);
+    return gate.url;
   };
   const url = await listen();
   return {
@@ -39,11 +44,19 @@ export async function startFlagServer(doc: unknown) {
     file,
     write,
     stop: async () => {
+      gate?.close();
       await server?.close();
       server = undefined;
     },
-    /** Listens again on the same port (a no-op while running). */
+    /** A new server behind the same address (a no-op while running). */
     restart: async () => (server ? url : listen()),
+    /** Connections refused while stopped (revalidations that reached the dead backend). */
+    refused: () => gate?.refused ?? 0,
+    /** Stops the server and the gate for good. */
+    dispose: async () => {
+      await server?.close();
+      await gate?.stop();
+    },
   };
 }
 

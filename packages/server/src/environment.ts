@@ -93,7 +93,7 @@ export class Environment {
     private readonly options: EnvironmentOptions,
   ) {
     // The server runs on Node: no bundle budget, so every Switchyard extension is available.
-    this.engine = new SyncEngine(source, { translate: source.translate, operators: extensionOperators, staleAfterMs: options.staleAfterMs });
+    this.engine = new SyncEngine(source, { translate: source.translate, operators: extensionOperators, staleAfterMs: options.staleAfterMs, warn: (message) => options.logger.warn(`[${name}] ${message}`) });
     this.pins = new PinSet(this.engine);
     this.engine.listen({
       outcome: (outcome) => this.counts[outcome]++,
@@ -225,7 +225,6 @@ export class Environment {
       .filter(Boolean)
       .join('; ');
     this.options.logger.info(`[${this.name}] v${published.version} from ${source}: ${snapshot.flags.size} flags; ${summary || 'no flag changed'}`);
-    if (!this.cause) for (const issue of snapshot.flagIssues) this.options.logger.warn(`[${this.name}] flag resolves PARSE_ERROR: ${formatIssue(issue)}`);
     for (const listener of this.listeners) listener(published);
   }
 

@@ -7,13 +7,18 @@ import { createServer, connect, type Server, type Socket } from 'node:net';
  */
 export class TcpGate {
   url = '';
+  /** Connections refused while closed: proof that a client tried. */
+  refused = 0;
   private readonly server: Server;
   private readonly sockets = new Set<Socket>();
   private open = true;
 
   constructor(private target: number) {
     this.server = createServer((client) => {
-      if (!this.open) return void client.destroy();
+      if (!this.open) {
+        this.refused++;
+        return void client.destroy();
+      }
       const upstream = connect(this.target, '127.0.0.1');
       for (const s of [client, upstream]) {
         this.sockets.add(s);

@@ -24,7 +24,7 @@ export class SwitchyardOfrepProvider implements Provider {
   constructor(private readonly options: WebProviderOptions) {
     this.storage = storageKey(options, 'ofrep');
     this.engine = new OfrepEngine(options, (context, flags) => save(this.storage, JSON.stringify({ context: JSON.stringify(context), flags })));
-    this.lifecycle = new ProviderLifecycle(this.engine, (event, details) => this.events.emit(event as ProviderEmittableEvents, details), { initTimeoutMs: options.initTimeoutMs, warn: options.warn, timers: options.timers });
+    this.lifecycle = new ProviderLifecycle(this.engine, (event, details) => this.events.emit(event as ProviderEmittableEvents, details), { initTimeoutMs: options.initTimeoutMs, timers: options.timers });
   }
 
   async initialize(context?: EvaluationContext): Promise<void> {

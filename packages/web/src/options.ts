@@ -19,7 +19,7 @@ export interface WebProviderOptions extends ServerConnection {
   readonly staleAfterMs?: number;
   /** `initialize` fails if no data arrived by then and none was cached; default 10,000 ms. */
   readonly initTimeoutMs?: number;
-  /** Where warnings go (flags that resolve PARSE_ERROR, e.g. an extension operator not enabled, with the fix); default `console.warn`. */
+  /** Where warnings go (local evaluation: flags that resolve PARSE_ERROR, e.g. an extension operator not enabled, with the fix); default `console.warn`. */
   readonly warn?: (message: string) => void;
   /** The clock and timers polling and staleness run on; default the platform's (tests drive their own). */
   readonly timers?: Timers;

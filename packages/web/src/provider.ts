@@ -49,10 +49,9 @@ export class SwitchyardWebProvider implements Provider {
 
   constructor(private readonly options: SwitchyardWebProviderOptions) {
     this.storage = storageKey(options, 'flags');
-    this.engine = new SyncEngine(this.source(), { staleAfterMs: options.staleAfterMs, operators: options.operators, timers: options.timers });
+    this.engine = new SyncEngine(this.source(), { staleAfterMs: options.staleAfterMs, operators: options.operators, timers: options.timers, warn: options.warn });
     this.lifecycle = new ProviderLifecycle(this.engine, (event, details) => this.events.emit(event as ProviderEmittableEvents, details), {
       initTimeoutMs: options.initTimeoutMs,
-      warn: options.warn,
       timers: options.timers,
       onChange: (snapshot) => save(this.storage, JSON.stringify(snapshot.document)),
     });

@@ -1,4 +1,4 @@
-import { formatIssue, type Issue } from '../model/issues.js';
+import { formatIssue } from '../model/issues.js';
 import type { ErrorCode } from '../model/types.js';
 import type { LiftedPin } from '../snapshot/pins.js';
 import type { Snapshot } from '../snapshot/snapshot.js';
@@ -50,11 +50,6 @@ export interface ProviderLifecycleOptions<S = Snapshot> {
   readonly initTimeoutMs?: number;
   /** Told about every served change (e.g. to persist the document), whether or not an event is emitted. */
   readonly onChange?: (snapshot: S, changed: readonly string[], lifted: readonly LiftedPin[]) => void;
-  /**
-   * Told once per loaded document about flags that will resolve PARSE_ERROR (e.g. an extension
-   * operator not enabled here), with the fix; default `console.warn`.
-   */
-  readonly warn?: (message: string) => void;
 }
 
 /** The one mapping from source status to OpenFeature events. */
@@ -74,7 +69,6 @@ export function statusEvent(status: SourceStatus, problem?: SourceProblem): [Pro
  */
 export class ProviderLifecycle<S = Snapshot> {
   private phase: 'idle' | 'starting' | 'live' | 'failed' = 'idle';
-  private warned?: readonly unknown[];
 
   constructor(
     readonly engine: LifecycleEngine<S>,
@@ -83,7 +77,6 @@ export class ProviderLifecycle<S = Snapshot> {
   ) {
     engine.listen({
       changed: (snapshot, changed, lifted) => {
-        this.warnFlagIssues(snapshot);
         options.onChange?.(snapshot, changed, lifted);
         if (this.phase === 'live') this.emit('PROVIDER_CONFIGURATION_CHANGED', { flagsChanged: [...changed], message: lifted.length ? `rollback lifted: ${lifted.map((l) => l.pin.flag).join(', ')}` : undefined });
       },
@@ -147,14 +140,5 @@ export class ProviderLifecycle<S = Snapshot> {
   async close(): Promise<void> {
     this.phase = 'idle';
     await this.engine.stop();
-  }
-
-  /** Flags kept but unusable (flagd's per-flag PARSE_ERROR) are said once per document, with the fix. */
-  private warnFlagIssues(snapshot: S): void {
-    const issues = (snapshot as { flagIssues?: readonly Issue[] }).flagIssues;
-    if (!issues || issues.length === 0 || this.warned === issues) return;
-    this.warned = issues;
-    const warn = this.options.warn ?? ((message: string) => console.warn(message));
-    warn(`switchyard: ${issues.length} flag(s) from ${this.engine.description} resolve ERROR / PARSE_ERROR:\n  ${issues.map(formatIssue).join('\n  ')}`);
   }
 }

@@ -5,7 +5,13 @@ import type { SourceProblem, SourceStatus, SyncListener, SyncSink, SyncSource } 
 import { StatusMachine, type StatusMachineOptions } from './status.js';
 import { SnapshotStore, type ApplyResult } from './store.js';
 
-export interface SyncEngineOptions extends LoadOptions, StatusMachineOptions {}
+export interface SyncEngineOptions extends LoadOptions, StatusMachineOptions {
+  /**
+   * Told once per new document about flags that will resolve PARSE_ERROR (flagd keeps them; e.g. an
+   * extension operator this runtime did not enable), with the fix; default `console.warn`.
+   */
+  readonly warn?: (message: string) => void;
+}
 
 /**
  * Connects a source to the snapshot store and feeds every outcome (applied, unchanged, rejected,
@@ -30,7 +36,7 @@ export class SyncEngine {
 
   constructor(
     readonly source: SyncSource,
-    options: SyncEngineOptions = {},
+    private readonly options: SyncEngineOptions = {},
   ) {
     this.store = new SnapshotStore({ translate: source.translate, ...options });
     this.machine = new StatusMachine((status, problem) => {
@@ -100,7 +106,16 @@ export class SyncEngine {
       return;
     }
     this.resolveReady(result.snapshot);
+    if (result.outcome === 'applied' && fromSource) this.warnFlagIssues(result.snapshot);
     if (result.outcome === 'applied') for (const listener of this.listeners) listener.changed?.(result.snapshot, result.changed, result.lifted);
     if (fromSource) this.machine.accepted();
+  }
+
+  /** Flags kept but unusable are said once per document, never left to surface one evaluation at a time. */
+  private warnFlagIssues(snapshot: Snapshot): void {
+    const issues = snapshot.flagIssues;
+    if (issues.length === 0) return;
+    const warn = this.options.warn ?? ((message: string) => console.warn(message));
+    warn(`switchyard: ${issues.length} flag(s) from ${this.source.description} resolve ERROR / PARSE_ERROR:\n  ${issues.map(formatIssue).join('\n  ')}`);
   }
 }

@@ -1,11 +1,15 @@
 import { backoffDelay, type BackoffOptions } from './backoff.js';
 import { systemTimers, type Timers } from './timers.js';
 
-/** A failed attempt. `retryAfterMs` is the least the poller waits before the next (e.g. `Retry-After`). */
+/**
+ * A failed attempt. `retryAfterMs` is the least the poller waits before the next (e.g. `Retry-After`);
+ * `final` says asking again cannot help (a refused key or body): `retry` stops there.
+ */
 export class PollError extends Error {
   constructor(
     message: string,
     readonly retryAfterMs?: number,
+    readonly final = false,
   ) {
     super(message);
     this.name = 'PollError';
@@ -89,6 +93,21 @@ export class Poller {
   }
 
   private nextDelay = 0;
+  /** Why the last attempt failed (undefined after a success). */
+  lastError?: Error;
+
+  /**
+   * Attempts until one succeeds, at most `attempts` times, backing off between them like the loop
+   * does; stops early on a `final` PollError. Resolves with the last failure, or undefined on success.
+   */
+  async retry(attempts: number): Promise<Error | undefined> {
+    for (let i = 0; i < attempts; i++) {
+      if (i > 0) await new Promise<void>((resolve) => this.timers.setTimeout(resolve, this.nextDelay));
+      if (await this.once()) return undefined;
+      if (this.lastError instanceof PollError && this.lastError.final) break;
+    }
+    return this.lastError;
+  }
 
   private async execute(): Promise<boolean> {
     const { timeoutMs = 10_000 } = this.options;
@@ -98,14 +117,16 @@ export class Poller {
     try {
       const next = await this.attempt(controller.signal);
       this.failures = 0;
+      this.lastError = undefined;
       this.nextDelay = typeof next === 'number' ? next : this.options.pollIntervalMs;
       return true;
     } catch (e) {
-      const error = e instanceof Error ? e : new Error(String(e));
+      let error = e instanceof Error ? e : new Error(String(e));
+      if (timedOut) error = new PollError(`cannot reach ${this.options.label ?? 'the source'}: timed out after ${timeoutMs} ms`);
       const wait = error instanceof PollError ? error.retryAfterMs : undefined;
       this.nextDelay = Math.max(backoffDelay(this.failures++, this.options.backoff), wait ?? 0);
-      if (timedOut) this.options.onFailure?.(new PollError(`cannot reach ${this.options.label ?? 'the source'}: timed out after ${timeoutMs} ms`));
-      else if (this.running || !controller.signal.aborted) this.options.onFailure?.(error);
+      this.lastError = error;
+      if (timedOut || this.running || !controller.signal.aborted) this.options.onFailure?.(error);
       return false;
     } finally {
       this.timers.clearTimeout(timeout);

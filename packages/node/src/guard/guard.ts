@@ -1,6 +1,6 @@
 import type { EvaluationDetails, FlagValue, Hook, HookContext } from '@openfeature/server-sdk';
 import { ProviderEvents } from '@openfeature/server-sdk';
-import { backoffDelay, bearer, PATHS, serverUrl, type RollbackRequest } from '@switchyard/core';
+import { bearer, PATHS, Poller, PollError, retryAfterMs, serverUrl, type RollbackRequest } from '@switchyard/core';
 import { LRUCache } from 'lru-cache';
 import type { SwitchyardProvider, TrackingEvent } from '../provider.js';
 import { addLatency, emptyArm, errorRate, errorRateTest, geometricMeanLatency, latencyTest, meanLatency, type Arm, type SequentialTest } from './stats.js';
@@ -234,27 +234,26 @@ export class RolloutGuard implements Hook {
   private async report(flag: string, variant: string, reason: string): Promise<ReportOutcome> {
     const target = this.options.report;
     if (!target) return 'not reported';
-    const retries = target.retries ?? 4;
-    let why = '';
-    for (let attempt = 0; attempt <= retries; attempt++) {
-      if (attempt > 0) await new Promise((r) => setTimeout(r, backoffDelay(attempt - 1, { initialMs: target.retryMs ?? 500 })));
-      try {
-        const body: RollbackRequest = { flag, variant, reason };
-        const res = await fetch(serverUrl(target, PATHS.rollbacks), {
-          method: 'POST',
-          headers: { 'Content-Type': 'application/json', ...bearer(target) },
-          body: JSON.stringify(body),
-          signal: AbortSignal.timeout(target.timeoutMs ?? 5_000),
-        });
-        if (res.ok) return 'reported';
-        why = `HTTP ${res.status} ${await res.text()}`;
-        if (res.status < 500 && res.status !== 429) break; // a wrong key or flag: asking again will not help
-      } catch (e) {
-        why = ((e as Error).cause as Error)?.message ?? (e as Error).message;
-      }
-    }
-    this.logger.error(`switchyard guard: could not report the rollback of ${flag} to ${target.url}: ${why} (rolled back in this process only)`);
-    return `failed: ${why}`;
+    const body: RollbackRequest = { flag, variant, reason };
+    // The one poller, as a bounded retry: unreachable, 5xx and 429 are asked again with jittered backoff.
+    const poller = new Poller(
+      async (signal) => {
+        let res: Response;
+        try {
+          res = await fetch(serverUrl(target, PATHS.rollbacks), { method: 'POST', headers: { 'Content-Type': 'application/json', ...bearer(target) }, body: JSON.stringify(body), signal });
+        } catch (e) {
+          throw new PollError(((e as Error).cause as Error)?.message ?? (e as Error).message);
+        }
+        if (res.ok) return;
+        // A wrong key or flag: asking again will not help.
+        throw new PollError(`HTTP ${res.status} ${await res.text()}`, retryAfterMs(res.headers.get('retry-after')), res.status < 500 && res.status !== 429);
+      },
+      { pollIntervalMs: 0, timeoutMs: target.timeoutMs ?? 5_000, backoff: { initialMs: target.retryMs ?? 500 }, label: target.url },
+    );
+    const failure = await poller.retry((target.retries ?? 4) + 1);
+    if (!failure) return 'reported';
+    this.logger.error(`switchyard guard: could not report the rollback of ${flag} to ${target.url}: ${failure.message} (rolled back in this process only)`);
+    return `failed: ${failure.message}`;
   }
 
   private reset(flag: string): void {
