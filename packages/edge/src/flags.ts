@@ -75,7 +75,7 @@ export class EdgeFlags extends LiveEvaluator {
       this.cache = await openCache(this.options.cache);
       const cached = this.cache && (await readCached(this.cache, this.cacheKey));
       // A cache, not the source: a bad entry is simply not used.
-      if (cached && this.store.apply(cached.text).outcome !== 'rejected') {
+      if (cached && this.engine.cached(cached.text)) {
         this.poller.etag = cached.etag;
         this.checkedAt = cached.fetchedAt;
       }

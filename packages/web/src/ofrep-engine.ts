@@ -85,6 +85,7 @@ export class OfrepEngine implements LifecycleEngine<Evaluations> {
     const flags = flagsOf(parsed);
     if (!flags) return { outcome: 'rejected', issues: [{ path: '$.flags', message: 'expected an OFREP bulk response: {"flags": [{"key": ...}, ...]}' }] };
     this.apply(flags);
+    this.machine.accepted();
     return { outcome: 'applied' };
   }
 

@@ -72,7 +72,7 @@ export class SwitchyardWebProvider implements Provider {
       if (this.options.bootstrap !== undefined) this.lifecycle.bootstrap(this.options.bootstrap);
       else {
         const stored = load(this.storage);
-        if (stored !== undefined) this.engine.store.apply(stored);
+        if (stored !== undefined) this.engine.cached(stored);
       }
       this.cached = this.engine.store.snapshot;
       await this.lifecycle.initialize();

@@ -125,6 +125,9 @@ describe('SwitchyardWebProvider in Chromium against the real server', () => {
     await waitFor(() => second.client.getStringValue('banner', '') === 'bye', 'fresh flags', 15_000);
     expect(second.client.getStringDetails('banner', '').reason).toBe('STATIC');
     expect(second.events.find((e) => e.type === ProviderEvents.ConfigurationChanged)?.details?.flagsChanged).toEqual(['banner']);
+    // READY at the start and after each STALE (the server was down); going fresh is a change, not another READY.
+    const count = (type: ProviderEvents) => second.events.filter((e) => e.type === type).length;
+    expect(count(ProviderEvents.Ready)).toBe(1 + count(ProviderEvents.Stale));
   });
 
   it('an invalid bootstrap is PROVIDER_FATAL (it is code: retrying cannot fix it)', async () => {

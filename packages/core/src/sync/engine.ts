@@ -91,6 +91,17 @@ export class SyncEngine {
     return result;
   }
 
+  /**
+   * A document kept from an earlier run (browser storage, a platform cache): served like a payload
+   * when valid, ignored when not (a cache is not the source: nothing to report).
+   */
+  cached(payload: string | unknown): boolean {
+    const result = this.store.apply(payload);
+    if (result.outcome === 'rejected') return false;
+    this.outcome(result);
+    return true;
+  }
+
   /** Serves the source's snapshot again (the pins changed); listeners hear the change. */
   republish(): void {
     const result = this.store.republish();
