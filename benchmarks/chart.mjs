@@ -1,5 +1,5 @@
 // A dependency-free SVG bar chart of the evaluation results: for each case, one bar per peer showing how
-// many times slower than Switchyard it was in the same run (log scale; 1× means as fast).
+// many times slower than `ours` (provider.evaluator) it was in the same run (log scale; 1× means as fast).
 const COLORS = ['#4e79a7', '#f28e2b', '#59a14f', '#e15759', '#b07aa1', '#76b7b2'];
 const escape = (s) => String(s).replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 

@@ -1,6 +1,7 @@
 // The evaluation comparison shared by the full benchmark (core.bench.mjs) and the CI guard (guard.mjs):
 // the same four flags and 10,000 pre-built users for every evaluator, each called the way its users
-// call it, alternating evaluators round by round, median of the per-round mitata p50s.
+// call it, alternating evaluators round by round, median of the per-round mitata p50s. The first
+// evaluator is the reference the others must agree with.
 import { do_not_optimize, measure } from 'mitata';
 import { contexts, flagList } from './fixtures.mjs';
 import { median } from './stats.mjs';
@@ -24,17 +25,19 @@ function looping(evaluate, key, users, async) {
   return async ? async () => do_not_optimize(await evaluate(key, next())) : () => do_not_optimize(evaluate(key, next()));
 }
 
-/** Refuses to time evaluators that disagree: the same values as Switchyard for every user of a
- * deterministic rule; for the 50/50 split (each SDK hashes differently) 45–55% on. */
+/** Refuses to time evaluators that disagree: the same values as the first evaluator for every user of a
+ * deterministic rule; for the 50/50 split the same values too from those that hash as flagd does
+ * (`sameBuckets`), 45–55% on from the others (each SDK hashes differently). */
 async function check(c, runs) {
   const [ours, ...peers] = runs;
-  const on = (run, i) => Promise.resolve(run.evaluator.evaluate(c.key, run.users[i])).then(run.evaluator.value);
+  const on = (run, i) => Promise.resolve(run.evaluate(c.key, run.users[i])).then(run.evaluator.value);
   for (const peer of peers) {
+    const exact = c.key !== 'fractional' || peer.sameBuckets;
     let count = 0;
     for (let i = 0; i < peer.users.length; i++) {
       const [a, b] = [await on(ours, i), await on(peer, i)];
       if (b) count++;
-      if (c.key !== 'fractional' && a !== b) throw new Error(`${c.name}: ${peer.name} returns ${b} for user ${i}, Switchyard ${a}`);
+      if (exact && a !== b) throw new Error(`${c.name}: ${peer.name} returns ${b} for user ${i}, ${ours.name} ${a}`);
     }
     if (c.key === 'fractional' && Math.abs(count / peer.users.length - 0.5) > 0.05) throw new Error(`${c.name}: ${peer.name} turns on ${count} of ${peer.users.length}`);
   }
@@ -55,9 +58,10 @@ export async function compareEvaluation(evaluators, { rounds, options = {}, only
       const id = `${peer.name}:${c.flags}`;
       if (!loaded.has(id)) loaded.set(id, await peer.load(FLAGS[c.flags]()));
       const evaluator = loaded.get(id);
+      const evaluate = evaluator.bind?.(c.key) ?? evaluator.evaluate;
       const peerUsers = users.map(peer.user);
-      const async = evaluator.evaluate(c.key, peerUsers[0]) instanceof Promise;
-      runs.push({ name: peer.name, evaluator, users: peerUsers, run: looping(evaluator.evaluate, c.key, peerUsers, async) });
+      const async = evaluate(c.key, peerUsers[0]) instanceof Promise;
+      runs.push({ name: peer.name, sameBuckets: peer.sameBuckets, evaluator, evaluate, users: peerUsers, run: looping(evaluate, c.key, peerUsers, async) });
     }
     await check(c, runs);
     const times = runs.map(() => []);

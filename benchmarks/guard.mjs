@@ -1,28 +1,28 @@
-// The CI guard (run by the test command): fails when Switchyard's evaluation is no longer at least
-// MIN_RATIO× faster than flagd-core on any case of the evaluation benchmark, measured side by side in
-// this one process. Ratios only — absolute times move with the machine. A case under the bar is measured
-// once more with twice the rounds before failing, so one noisy round cannot fail CI but a regression does.
+// The CI guard (run by the test command after the tests): the evaluation cases, provider.evaluator (what
+// users call) vs flagd-core and the hand-written decisions, side by side in this one process, judged by
+// the goals in goals.mjs. Ratios only — absolute times move with the machine. An enforced goal missed
+// fails the run, after the case is measured once more with twice the rounds (one noisy round cannot fail
+// CI, a regression does); a goal not enforced yet prints "goal not met" and never fails.
 // (Bundle budgets are guarded by the size tests in packages/web and packages/edge, in the same run.)
 import { compareEvaluation } from './evaluation.mjs';
-import flagdCore from './peers/flagd-core.mjs';
-import switchyard from './peers/switchyard.mjs';
+import { GUARDED, judge } from './goals.mjs';
 
-const MIN_RATIO = 2;
 const ROUNDS = 5;
 const options = { min_cpu_time: 250e6 }; // 250 ms per measurement instead of mitata's 642 ms
-const ratio = (row) => row.ns[flagdCore.name] / row.ns[switchyard.name];
 
-const rows = await compareEvaluation([switchyard, flagdCore], { rounds: ROUNDS, options });
+const rows = await compareEvaluation(GUARDED, { rounds: ROUNDS, options });
 let failed = 0;
-for (const row of rows) {
-  let r = ratio(row);
-  if (r < MIN_RATIO) {
-    const [again] = await compareEvaluation([switchyard, flagdCore], { rounds: ROUNDS * 2, options, only: row.name });
-    r = ratio(again);
+let unmet = 0;
+for (let row of rows) {
+  if (judge(row).some((v) => v.enforced && !v.met)) [row] = await compareEvaluation(GUARDED, { rounds: ROUNDS * 2, options, only: row.name });
+  console.log(`     ${row.name.padEnd(40)} ${GUARDED.map((e) => `${e.name} ${row.ns[e.name].toFixed(1)} ns`).join(', ')}`);
+  for (const { goal, ratio, met, enforced } of judge(row)) {
+    const status = met ? 'ok  ' : enforced ? 'FAIL' : 'WARN';
+    if (!met && enforced) failed++;
+    if (!met && !enforced) unmet++;
+    const note = met ? (enforced ? '' : '  (met; not enforced yet)') : enforced ? '' : '  — goal not met (warning only, not enforced)';
+    console.log(`${status} ${row.name.padEnd(40)} ${goal.text(ratio)}${note}`);
   }
-  const ok = r >= MIN_RATIO;
-  if (!ok) failed++;
-  console.log(`${ok ? 'ok  ' : 'FAIL'} ${row.name.padEnd(40)} ${r.toFixed(1)}× faster than flagd-core (needs ≥ ${MIN_RATIO}×)`);
 }
-console.log(failed ? `benchmark guard: ${failed} case(s) under ${MIN_RATIO}× flagd-core` : `benchmark guard: every case ≥ ${MIN_RATIO}× flagd-core`);
+console.log(`benchmark guard: ${failed ? `${failed} enforced goal(s) missed` : 'every enforced goal met'}${unmet ? `; ${unmet} goal(s) not met (warnings, not enforced)` : ''}`);
 process.exitCode = failed ? 1 : 0;

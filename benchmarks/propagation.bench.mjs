@@ -14,7 +14,7 @@ const RUNS = [
   { label: 'SSE', n: 1, source: (url) => ({ type: 'sse', url }) },
   { label: 'SSE', n: 100, source: (url) => ({ type: 'sse', url }) },
   { label: 'SSE', n: 1000, source: (url) => ({ type: 'sse', url }) },
-  { label: 'polling every 1 s', n: 100, source: (url) => ({ type: 'poll', url, intervalMs: 1000 }) },
+  { label: 'polling every 1 s', n: 100, source: (url) => ({ type: 'poll', url, pollIntervalMs: 1000 }) },
 ];
 const dir = mkdtempSync(join(tmpdir(), 'switchyard-propagation-'));
 const file = join(dir, 'flags.json');

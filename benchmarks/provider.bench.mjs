@@ -11,7 +11,7 @@ import { median } from './stats.mjs';
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 15);
 const users = contexts();
 
-const provider = new SwitchyardProvider({ source: { type: 'poll', url: 'http://127.0.0.1:9', intervalMs: 3_600_000, backoff: { initialMs: 3_600_000 } }, bootstrap: document() });
+const provider = new SwitchyardProvider({ source: { type: 'poll', url: 'http://127.0.0.1:9', pollIntervalMs: 3_600_000, backoff: { initialMs: 3_600_000 } }, bootstrap: document() });
 await OpenFeature.setProviderAndWait('switchyard', provider);
 // The SDK's NOOP_PROVIDER stays NOT_READY when registered for a domain (every call takes the error
 // path), so the floor is a READY provider that does nothing: the SDK's cost and nothing else.

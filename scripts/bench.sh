@@ -10,3 +10,4 @@ node provider.bench.mjs              # the OpenFeature path
 node server.bench.mjs                # switchyard serve under load
 node propagation.bench.mjs           # file edit -> N providers (SSE, polling)
 node size.mjs                        # bundle sizes vs the peers
+node install.mjs                     # Node-only install size, import time, validate start-up (packed tarballs + npm)

@@ -14,7 +14,7 @@ import { gzipSync } from 'node:zlib';
 export const BUDGETS = {
   web: 12 * 1024,
   ofrep: 4.25 * 1024,
-  edge: 11 * 1024,
+  edge: 11.5 * 1024,
 };
 
 export const OPENFEATURE_SDK = ['@openfeature/web-sdk', '@openfeature/server-sdk', '@openfeature/core'];

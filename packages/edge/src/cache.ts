@@ -1,6 +1,6 @@
 /**
  * The last good document in the platform's Cache API, keyed by the flags URL: isolates come and go
- * (a cold one would otherwise start from the bundled fallback); the colo's cache outlives them.
+ * (a cold one would otherwise start from the bundled bootstrap); the colo's cache outlives them.
  */
 interface Cached {
   readonly text: string;

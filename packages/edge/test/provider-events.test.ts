@@ -58,7 +58,7 @@ describe('SwitchyardEdgeProvider events (one lifecycle with the other providers)
     await flags.stop();
     const provider = new SwitchyardEdgeProvider({ url: flags.url, key: 'edge-key', ttlMs: 0, cache: false });
     const { client, events, ready } = await setUp(provider);
-    await expect(ready).rejects.toThrow(/no valid flag definitions from poll:.* within 0 ms: cannot reach/);
+    await expect(ready).rejects.toThrow(/no valid flag definitions from poll:\S+: cannot reach/);
     expect(client.providerStatus).toBe(ProviderStatus.ERROR);
     await flags.restart();
     await request(provider);

@@ -237,7 +237,7 @@ export class Environment {
       const kept = this.current ? `still serving v${this.current.version}` : 'nothing to serve yet';
       this.options.logger.error(`[${this.name}] rejected update from ${source} (${kept}):\n${problem.issues.map((i) => `  ${formatIssue(i)}`).join('\n')}`);
     } else if (status === 'stale') {
-      this.unreachable = { since: time, message: problem?.message ?? 'no answer' };
+      this.unreachable = { since: new Date(problem?.since ?? Date.now()).toISOString(), message: problem?.message ?? 'no answer' };
       this.options.logger.error(`[${this.name}] ${problem?.message ?? 'flag source unreachable'} (${this.current ? `still serving v${this.current.version}` : 'nothing to serve yet'})`);
     } else if (this.unreachable) {
       this.unreachable = undefined;

@@ -22,7 +22,7 @@ export const HEADERS = /* @__PURE__ */ Object.freeze({
  * Query parameters: `key` and `lastEventId` for browsers' EventSource, which cannot send headers;
  * `env` for open servers with several environments; `scope=client` to try client filtering.
  */
-export const QUERY = /* @__PURE__ */ Object.freeze({ key: 'key', env: 'env', scope: 'scope', lastEventId: 'lastEventId', before: 'before', limit: 'limit' });
+export const QUERY = /* @__PURE__ */ Object.freeze({ key: 'key', env: 'env', scope: 'scope', lastEventId: 'lastEventId', limit: 'limit' });
 
 /** SSE event names on `/v1/stream`: the whole document first, then the whole document on every change. */
 export const SSE_EVENTS = /* @__PURE__ */ Object.freeze({ snapshot: 'snapshot', change: 'change' } as const);
@@ -37,12 +37,11 @@ export interface StreamPayload {
   readonly document: unknown;
 }
 
-/** `POST /v1/rollbacks`: pin a flag to a variant for every client. */
+/** `POST /v1/rollbacks`: pin a flag to a variant for every client (who made it is the key's name). */
 export interface RollbackRequest {
   readonly flag: string;
   readonly variant: string;
   readonly reason: string;
-  readonly by?: string;
 }
 
 /** The OFREP bulk request body. */

@@ -123,7 +123,8 @@ export class ProviderLifecycle<S = Snapshot> {
         new Promise((_, reject) => {
           timer = timers.setTimeout(() => {
             const problem = this.engine.lastProblem;
-            reject(new ProviderStartError(`no valid flag definitions from ${this.engine.description} within ${ms} ms${problem ? `: ${problem.message}` : ''}`, 'GENERAL'));
+            const when = wait ? ` within ${ms} ms` : '';
+            reject(new ProviderStartError(`no valid flag definitions from ${this.engine.description}${when}: ${problem?.message ?? 'no answer from the source yet'}`, 'GENERAL'));
           }, ms);
         }),
       ]);

@@ -90,14 +90,15 @@ export function compileFlag(
   const parseError = targetingIssue && partial(metadata, 'ERROR', 'PARSE_ERROR', `invalid targeting for flag '${key}': ${formatIssue(targetingIssue)}`);
   const staticResult = targeting === undefined ? (defaultVariant ? resolved(variants, metadata, defaultVariant, 'STATIC') : partial(metadata, 'DEFAULT')) : undefined;
 
+  // Flags whose answer never depends on the context (disabled, broken, or without targeting) get a
+  // closure that just returns it: the hot path of most flags is one call and no branches.
+  const fixed = disabled ?? parseError ?? (targeting === undefined ? staticResult : undefined);
+
   function evaluate(ctx: EvaluationContext): Resolution {
-    if (disabled) return disabled;
-    if (parseError) return parseError;
-    if (targeting === undefined) return staticResult!;
     let answer: unknown;
     clock.seconds = -1;
     try {
-      answer = targeting(ctx, ctx);
+      answer = targeting!(ctx, ctx);
     } catch (e) {
       return partial(metadata, 'ERROR', 'GENERAL', `error evaluating targeting rule for flag '${key}': ${(e as Error)?.message ?? e}`);
     }
@@ -135,6 +136,6 @@ export function compileFlag(
     definition,
     refs,
     targetingIssue,
-    evaluate,
+    evaluate: fixed === undefined ? evaluate : () => fixed,
   });
 }

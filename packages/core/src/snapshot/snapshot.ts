@@ -30,6 +30,17 @@ export class Snapshot extends TypedResolver {
     return [...this.flags.keys()];
   }
 
+  /**
+   * The value alone, for the typed getters (`getBooleanValue`, …): always `resolve(...).value`, without
+   * building the details around it.
+   */
+  valueFor<T>(flagKey: string, type: FlagValueType, defaultValue: T, context?: EvaluationContext): T | FlagValue {
+    const flag = this.flags.get(flagKey);
+    if (flag === undefined || flag.type !== type) return defaultValue;
+    const value = flag.evaluate(context ?? EMPTY_CONTEXT).value;
+    return value === undefined ? defaultValue : value;
+  }
+
   resolve<T>(flagKey: string, type: FlagValueType | undefined, defaultValue: T, context?: EvaluationContext): ResolutionDetails<T | FlagValue> {
     const flag = this.flags.get(flagKey);
     if (flag === undefined) {

@@ -124,9 +124,10 @@ export class SyncEngine {
 
   /** Flags kept but unusable are said once per document, never left to surface one evaluation at a time. */
   private warnFlagIssues(snapshot: Snapshot): void {
-    const issues = snapshot.flagIssues;
-    if (issues.length === 0) return;
+    if (snapshot.flagIssues.length === 0) return;
+    const lines: string[] = [];
+    for (const flag of snapshot.flags.values()) if (flag.targetingIssue) lines.push(`${flag.key}: ${formatIssue(flag.targetingIssue)}`);
     const warn = this.options.warn ?? ((message: string) => console.warn(message));
-    warn(`switchyard: ${issues.length} flag(s) from ${this.source.description} resolve ERROR / PARSE_ERROR:\n  ${issues.map(formatIssue).join('\n  ')}`);
+    warn(`switchyard: ${lines.length} flag(s) from ${this.source.description} resolve ERROR / PARSE_ERROR:\n  ${lines.join('\n  ')}`);
   }
 }

@@ -20,6 +20,8 @@ export interface SourceProblem {
   readonly errorCode: ErrorCode;
   /** For a rejected payload: every problem with its JSON path. */
   readonly issues?: readonly Issue[];
+  /** For `stale`: when the source stopped answering (ms since the epoch, on the engine's clock). */
+  readonly since?: number;
 }
 
 /** What a sync engine tells its provider. Providers map these onto OpenFeature events (see `ProviderLifecycle`). */

@@ -83,6 +83,10 @@ export class StatusMachine {
     this.update();
   }
 
+  private staleProblem(): SourceProblem {
+    return { message: `flag source unreachable: ${this.lastProblem?.message ?? 'no answer'}`, errorCode: 'GENERAL', since: this.failingSince };
+  }
+
   private answered(again = false): void {
     this.stop();
     this.isStale = false;
@@ -93,8 +97,7 @@ export class StatusMachine {
     const status: SourceStatus = this.isStale ? 'stale' : this.rejection ? 'error' : this.hasData ? 'ready' : 'not-ready';
     if (status === this.current && !again) return;
     this.current = status;
-    const problem =
-      status === 'error' ? this.rejection : status === 'stale' ? { message: `flag source unreachable: ${this.lastProblem?.message ?? 'no answer'}`, errorCode: 'GENERAL' as const } : undefined;
+    const problem = status === 'error' ? this.rejection : status === 'stale' ? this.staleProblem() : undefined;
     this.listener(status, problem);
   }
 }

@@ -1,9 +1,9 @@
 import type { EvaluationDetails, FlagValue, Hook, HookContext } from '@openfeature/server-sdk';
 import { ProviderEvents } from '@openfeature/server-sdk';
 import { bearer, PATHS, Poller, PollError, retryAfterMs, serverUrl, type RollbackRequest } from '@switchyard/core';
-import { LRUCache } from 'lru-cache';
 import type { SwitchyardProvider, TrackingEvent } from '../provider.js';
 import { addLatency, emptyArm, errorRate, errorRateTest, geometricMeanLatency, latencyTest, meanLatency, type Arm, type SequentialTest } from './stats.js';
+import { RecentMap } from './recent.js';
 
 export interface RolloutGuardOptions {
   /** The flags to guard. Control is `control` if given, else the flag's `defaultVariant`; every other variant served is a treatment. */
@@ -107,7 +107,7 @@ export class RolloutGuard implements Hook {
   private readonly flags = new Map<string, { control?: string }>();
   private readonly state = new Map<string, FlagState>();
   /** flag + targeting key → the variant that user was last served. */
-  private readonly served: LRUCache<string, string>;
+  private readonly served: RecentMap<string, string>;
   private readonly options: Required<Pick<RolloutGuardOptions, 'margin' | 'alpha' | 'tau' | 'latencyMargin' | 'latencyTau' | 'minSamples' | 'coolDownMs' | 'errorEvent' | 'latencyEvent'>> &
     RolloutGuardOptions;
   private readonly stop: () => void;
@@ -125,7 +125,7 @@ export class RolloutGuard implements Hook {
     if (!(alpha > 0 && alpha < 1) || !(margin >= 0) || !(latencyMargin === null || latencyMargin >= 0) || !(minSamples >= 1)) {
       throw new RangeError('RolloutGuard: alpha must be in (0, 1), margin ≥ 0, latencyMargin ≥ 0 or null, minSamples ≥ 1');
     }
-    this.served = new LRUCache({ max: options.maxUsers ?? 100_000 });
+    this.served = new RecentMap(options.maxUsers ?? 100_000);
     this.logger = options.logger ?? console;
     const untrack = provider.onTrack((event) => this.tracked(event));
     // A new definition of a guarded flag (a new rollout, an operator's fix) starts its statistics afresh.
