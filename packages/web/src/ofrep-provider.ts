@@ -6,6 +6,14 @@ import { startError } from './provider.js';
 import { load, save } from './storage.js';
 import { onVisibility } from './visibility.js';
 
+function parseStored(text: string | undefined): { context?: string; flags?: unknown } | undefined {
+  try {
+    return text === undefined ? undefined : JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}
+
 /**
  * The same provider API for flags whose definitions must not leave the server: the Switchyard server
  * evaluates them (OFREP bulk, `POST /ofrep/v1/evaluate/flags`) for the current context, and this
@@ -32,9 +40,8 @@ export class SwitchyardOfrepProvider implements Provider {
     try {
       if (this.options.bootstrap !== undefined) this.lifecycle.bootstrap(this.options.bootstrap);
       else {
-        // Stored answers are only good for the context they were computed for.
-        const stored = load(this.storage);
-        const saved = stored === undefined ? undefined : (JSON.parse(stored) as { context?: string; flags?: unknown });
+        // Stored answers are only good for the context they were computed for; unreadable ones are ignored.
+        const saved = parseStored(load(this.storage));
         if (saved?.context === JSON.stringify(this.engine.context)) this.engine.payload(saved);
       }
       await this.lifecycle.initialize();

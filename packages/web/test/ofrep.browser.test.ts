@@ -65,4 +65,26 @@ describe('SwitchyardOfrepProvider in Chromium: server-side evaluation, same prov
     await OpenFeature.setProviderAndWait(second, new SwitchyardOfrepProvider({ url, key: 'client-key', persist: 'answers' }));
     expect(OpenFeature.getClient(second).getNumberDetails('pricing', -1)).toMatchObject({ value: 20, reason: 'CACHED' });
   });
+
+  it('ignores unreadable stored answers and fetches fresh ones (a cache never breaks start-up)', async () => {
+    localStorage.setItem('answers', '{"context": "{}", "flags": [{"nope"');
+    const domain = `ofrep-${++domains}`;
+    await OpenFeature.setContext(domain, {});
+    await OpenFeature.setProviderAndWait(domain, new SwitchyardOfrepProvider({ url, key: 'client-key', persist: 'answers' }));
+    expect(OpenFeature.getClient(domain).getNumberDetails('pricing', -1)).toMatchObject({ value: 0, reason: 'DEFAULT' });
+  });
+
+  it('shares the status machine: STALE while the server is down, READY when it is back', async () => {
+    const domain = `ofrep-${++domains}`;
+    const client = OpenFeature.getClient(domain);
+    const types: string[] = [];
+    for (const type of [ProviderEvents.Ready, ProviderEvents.Stale, ProviderEvents.Error]) client.addHandler(type, () => types.push(type));
+    await OpenFeature.setProviderAndWait(domain, new SwitchyardOfrepProvider({ url, key: 'client-key', pollIntervalMs: 50, staleAfterMs: 100 }));
+    await commands.stopFlagServer();
+    await waitFor(() => client.providerStatus === 'STALE', 'STALE');
+    expect(client.getNumberValue('pricing', -1)).toBe(0); // the last answers keep serving
+    await commands.restartFlagServer();
+    await waitFor(() => client.providerStatus === 'READY', 'READY again', 15_000);
+    expect(types).toEqual([ProviderEvents.Ready, ProviderEvents.Stale, ProviderEvents.Ready]);
+  });
 });
