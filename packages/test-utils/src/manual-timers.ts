@@ -1,4 +1,3 @@
-import type { Timers } from '@switchyard/core';
 
 interface Timer {
   readonly at: number;
@@ -18,7 +17,8 @@ export async function settle(turns = 5): Promise<void> {
  * poll) and resolves once the attempt it started is over, with the delay of the poll scheduled next:
  * the attempt's timeout timer is cleared first, then the next poll is set.
  */
-export class ManualTimers implements Timers {
+// Structurally the core's `Timers` (now, setTimeout, clearTimeout): no dependency on the packages it tests.
+export class ManualTimers {
   private time = 0;
   private ids = 0;
   private readonly timers = new Map<number, Timer>();
