@@ -12,8 +12,8 @@ import { gzipSync } from 'node:zlib';
  * docs/web.md#bundle-size for what each part costs.
  */
 export const BUDGETS = {
-  web: 12 * 1024,
-  ofrep: 4.25 * 1024,
+  web: 12.5 * 1024,
+  ofrep: 4.5 * 1024,
   edge: 11.5 * 1024,
 };
 

@@ -60,7 +60,7 @@ describe('AppConfigDataSource polling on an injected clock', () => {
     expect(errors).toEqual([]);
   });
 
-  it('an expired token starts a new session at once; if that keeps happening it backs off, unreported', async () => {
+  it('an expired token starts a new session at once; if that keeps happening it backs off and reports it (so it can go stale)', async () => {
     const { server, source, timers, errors } = await setup();
     server.faults.push('expire-token');
     expect(await timers.fire()).toBe(INTERVAL_S * 1000); // renewed within the same poll
@@ -73,7 +73,8 @@ describe('AppConfigDataSource polling on an injected clock', () => {
     expect(await timers.fire()).toBe(INTERVAL_S * 1000);
     expect(server.count('start')).toBe(5);
     expect(source.outcomes.slice(3)).toEqual(['new-session', 'new-session', 'new-session', 'configuration']);
-    expect(errors).toEqual([]);
+    expect(errors).toHaveLength(2);
+    for (const error of errors) expect(error).toMatch(/token Expired again after a new session/);
   });
 
   it('reports throttling and server errors, backs off, and returns to the interval', async () => {

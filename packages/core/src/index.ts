@@ -31,13 +31,14 @@ export type { Rule, Compiled, CompileEnv, Clock } from './targeting/rule.js';
 export { backoffDelay, retryAfterMs, type BackoffOptions } from './sync/backoff.js';
 export { flagFingerprint, pinOf, applyPins, pinNote, type Pin, type LiftedPin } from './snapshot/pins.js';
 export { SnapshotStore, type ApplyResult, type SnapshotTransform } from './sync/store.js';
-export { PinSet } from './sync/pin-set.js';
+export { PinSet, type PinRebase } from './sync/pin-set.js';
 export type { SyncListener, SyncSource, SyncSink, SourceStatus, SourceProblem } from './sync/events.js';
 export { SyncEngine, type SyncEngineOptions } from './sync/engine.js';
 export { systemTimers, type Timers } from './sync/timers.js';
 export { StatusMachine, type StatusMachineOptions } from './sync/status.js';
-export { Poller, PollError, type PollAttempt, type PollerOptions } from './sync/poller.js';
-export { HttpPoller, type HttpPollerOptions } from './sync/http-poller.js';
+export { Poller, PollError, retry, type PollAttempt, type PollerOptions } from './sync/poller.js';
+export { HttpPoller, conditionalRequest, type HttpPollerOptions, type ConditionalAnswer } from './sync/http-poller.js';
+export { serverSource, type ServerSourceOptions } from './sync/server-source.js';
 export { SseStream, type SseStreamOptions, type EventSourceLike, type EventSourceFactory } from './sync/sse-stream.js';
 export { LiveEvaluator } from './sync/live.js';
 export { serverUrl, bearer, type ServerConnection } from './protocol/connection.js';
@@ -45,7 +46,9 @@ export { PATHS, HEADERS, QUERY, SSE_EVENTS, type SseEventName, type StreamPayloa
 export {
   ProviderLifecycle,
   ProviderStartError,
+  toOpenFeatureError,
   statusEvent,
+  type OpenFeatureErrorTypes,
   type ProviderLifecycleOptions,
   type LifecycleEngine,
   type ProviderEventName,

@@ -1,6 +1,6 @@
 import { ManualTimers, settle } from '@switchyard/test-utils';
 import { describe, expect, it } from 'vitest';
-import { Poller, PollError } from '../src/index.js';
+import { Poller, PollError, retry } from '../src/index.js';
 
 /** An attempt that answers from a script: a number is a success with that next delay, an Error a failure. */
 function scripted(answers: (number | undefined | Error)[]) {
@@ -66,17 +66,43 @@ describe('Poller (the one polling loop)', () => {
     expect(timers.pending()).toEqual([]);
   });
 
-  it('retry() gives up after its attempts, stops at a final refusal, and succeeds as soon as one attempt does', async () => {
+  it('retry(poller) gives up after its attempts, stops at a final refusal, and succeeds as soon as one attempt does', async () => {
     const run = async (answers: (number | undefined | Error)[], attempts: number) => {
       const timers = new ManualTimers();
       const { attempt, calls } = scripted(answers);
       const poller = new Poller(attempt, { pollIntervalMs: 0, backoff: { initialMs: 10 }, timers });
-      const result = poller.retry(attempts);
+      const result = retry(poller, attempts, timers);
       for (let i = 0; i < attempts; i++) await timers.advance(1000);
       return { failure: (await result)?.message, calls: calls.length };
     };
     expect(await run([new Error('503'), new Error('503'), undefined], 5)).toEqual({ failure: undefined, calls: 3 });
     expect(await run([new Error('503')], 3)).toEqual({ failure: '503', calls: 3 });
     expect(await run([new PollError('401 invalid key', undefined, true), undefined], 5)).toEqual({ failure: '401 invalid key', calls: 1 });
+  });
+
+  it('start() after stop() mid-attempt starts afresh at once: the cancelled attempt is not a failure and keeps no loop', async () => {
+    const timers = new ManualTimers();
+    const failures: string[] = [];
+    const signals: AbortSignal[] = [];
+    const answers: (() => void)[] = [];
+    const poller = new Poller(
+      (signal) =>
+        new Promise<void>((resolve, reject) => {
+          signals.push(signal);
+          answers.push(resolve);
+          signal.addEventListener('abort', () => reject(new Error('aborted')));
+        }),
+      { pollIntervalMs: 1000, backoff: { initialMs: 500, random: () => 0.99 }, timers, onFailure: (e) => failures.push(e.message) },
+    );
+    void poller.start();
+    poller.stop(); // hidden
+    const second = poller.start(); // shown again before the cancelled attempt settled
+    expect(signals.map((s) => s.aborted)).toEqual([true, false]);
+    answers[1]();
+    await second;
+    await settle();
+    expect(failures).toEqual([]);
+    expect(timers.pending().filter((ms) => ms !== 10_000)).toEqual([1000]); // one loop, at the interval
+    poller.stop();
   });
 });

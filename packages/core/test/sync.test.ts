@@ -94,6 +94,21 @@ describe('the status machine (SyncEngine)', () => {
     expect(seen.slice(-2)).toEqual(['changed a', 'ready']);
   });
 
+  it('a listener that throws (user code behind an event) is reported through warn and stops nothing', async () => {
+    const source = handSource();
+    const warnings: string[] = [];
+    const engine = new SyncEngine(source, { warn: (m) => warnings.push(m) });
+    const seen: Seen = [];
+    engine.listen({ changed: () => { throw new Error('handler bug'); } });
+    listen(engine, seen);
+    engine.start();
+    await settle();
+    source.sink!.payload(doc('on'));
+    expect(engine.store.snapshot?.resolveBooleanEvaluation('a', false).value).toBe(true);
+    expect(seen).toEqual(['changed a,b', 'ready']);
+    expect(warnings).toEqual(['switchyard: a listener of hand threw: handler bug']);
+  });
+
   it('without a stale timer (edge workers) judges staleness at each failure', async () => {
     const timers = new ManualTimers();
     const source = handSource();

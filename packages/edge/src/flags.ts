@@ -103,6 +103,10 @@ export class EdgeFlags extends LiveEvaluator {
 
   private fail(error: Error): void {
     this.lastError = error;
-    this.options.onError?.(error);
+    try {
+      this.options.onError?.(error);
+    } catch {
+      // the caller's callback must not make refresh() reject: it promises never to
+    }
   }
 }

@@ -1,6 +1,7 @@
 import {
   GeneralError,
   OpenFeatureEventEmitter,
+  ParseError,
   ProviderFatalError,
   type EvaluationContext,
   type JsonValue,
@@ -8,11 +9,11 @@ import {
   type ProviderEvents,
   type ResolutionDetails,
 } from '@openfeature/server-sdk';
-import { ProviderLifecycle, ProviderStartError } from '@switchyard/core';
+import { ProviderLifecycle, toOpenFeatureError } from '@switchyard/core';
 import { EdgeFlags } from './flags.js';
 import type { EdgeFlagsOptions, WaitUntil } from './options.js';
 
-const openFeatureError = (e: unknown) => (e instanceof ProviderStartError ? (e.code === 'PROVIDER_FATAL' ? new ProviderFatalError(e.message) : new GeneralError(e.message)) : e);
+const openFeatureError = (e: unknown) => toOpenFeatureError(e, { ProviderFatalError, ParseError, GeneralError });
 
 /**
  * OpenFeature server provider for edge workers, on top of `EdgeFlags`, with the same lifecycle and

@@ -81,6 +81,12 @@ describe('EdgeFlags', () => {
     expect(flags.getBooleanValue('banner', false)).toBe(true);
   });
 
+  it('a throwing onError callback never makes refresh() reject', async () => {
+    const flags = new EdgeFlags({ url: 'http://127.0.0.1:9', ttlMs: 0, cache: false, timeoutMs: 500, onError: () => { throw new Error('callback bug'); } });
+    await expect(flags.refresh()).resolves.toBeUndefined();
+    expect(flags.lastError?.message).toContain('cannot reach');
+  });
+
   it('without a bootstrap, answers PROVIDER_NOT_READY until a document arrived', async () => {
     const flags = new EdgeFlags({ url: 'http://127.0.0.1:9', ttlMs: 0, cache: false, timeoutMs: 500 });
     await flags.refresh();

@@ -29,7 +29,7 @@ export async function startFlagServer(doc: unknown) {
   let gate: TcpGate | undefined;
   const listen = async () => {
     server = new SwitchyardServer({
-      environments: [{ name: 'default', source: new FileSource(file, { debounceMs: 5, pollMs: 200 }) }],
+      environments: [{ name: 'default', source: new FileSource(file, { debounceMs: 5, pollIntervalMs: 200 }) }],
       access: { keys: [{ name: 'edge', key: 'edge-key', environment: 'default', scope: 'server' }] },
       logger: silentLogger,
     });

@@ -9,7 +9,7 @@ export interface FileSourceOptions {
   /** Quiet time after the last change event before reading (editors write in bursts). Default 30 ms. */
   readonly debounceMs?: number;
   /** Safety-net re-check interval for filesystems where watch events go missing. Default 2,000 ms. */
-  readonly pollMs?: number;
+  readonly pollIntervalMs?: number;
   /** For files in another format (AWS AppConfig's): how their content becomes a flagd document. */
   readonly translate?: Translator;
 }
@@ -52,9 +52,9 @@ export class FileSource implements SyncSource {
       this.watcher.on('error', (e) => sink.unreachable(new Error(`cannot watch ${dirname(this.path)}: ${e.message}`)));
     } catch (e) {
       // No directory (yet), or no watch support: the poll below still finds the file when it appears.
-      sink.unreachable(new Error(`cannot watch ${dirname(this.path)}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}; checking every ${this.options.pollMs ?? 2000} ms`));
+      sink.unreachable(new Error(`cannot watch ${dirname(this.path)}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}; checking every ${this.options.pollIntervalMs ?? 2000} ms`));
     }
-    this.poll = setInterval(() => void this.check(sink, 'poll'), this.options.pollMs ?? 2000);
+    this.poll = setInterval(() => void this.check(sink, 'poll'), this.options.pollIntervalMs ?? 2000);
     this.poll.unref();
     await this.check(sink, 'start');
   }

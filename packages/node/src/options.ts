@@ -4,7 +4,7 @@ import type { BackoffOptions, LoadOptions, SyncSource, Translator } from '@switc
 /** Where flag definitions come from: a built-in shorthand, or any `SyncSource` (e.g. `@switchyard/appconfig`'s). */
 export type SourceOptions =
   /** A flag file, watched (robust to editors' atomic renames). `translate` reads other formats (e.g. AppConfig's `formatTranslator`). */
-  | { readonly type: 'file'; readonly path: string; readonly pollMs?: number; readonly translate?: Translator }
+  | { readonly type: 'file'; readonly path: string; readonly pollIntervalMs?: number; readonly translate?: Translator }
   /** The Switchyard server's `/v1/flags`, polled with ETags. `url` is the server's base URL. */
   | { readonly type: 'poll'; readonly url: string; readonly key?: string; readonly env?: string; readonly pollIntervalMs?: number; readonly timeoutMs?: number; readonly backoff?: BackoffOptions }
   /** The Switchyard server's `/v1/stream` (SSE), falling back to polling `/v1/flags` when streaming is unavailable. */
@@ -59,7 +59,7 @@ export function validateOptions(options: SwitchyardProviderOptions): void {
   } else if (source.type === 'file') {
     if (typeof source.path !== 'string' || source.path === '') problems.push('source.path must name the flag file');
     if (source.translate !== undefined && typeof source.translate !== 'function') problems.push('source.translate must be a function (e.g. formatTranslator("auto") from @switchyard/appconfig)');
-    positive(source.pollMs, 'source.pollMs', problems);
+    positive(source.pollIntervalMs, 'source.pollIntervalMs', problems);
   } else if (source.type === 'poll' || source.type === 'sse') {
     try {
       const url = new URL(source.url);

@@ -1,6 +1,7 @@
 import {
   GeneralError,
   OpenFeatureEventEmitter,
+  ParseError,
   ProviderEvents,
   ProviderFatalError,
   type EvaluationContext,
@@ -10,7 +11,7 @@ import {
   type ResolutionDetails,
   type TrackingEventDetails,
 } from '@openfeature/server-sdk';
-import { extensionOperators, LiveEvaluator, PinSet, ProviderLifecycle, ProviderStartError, SyncEngine, type Pin, type Snapshot } from '@switchyard/core';
+import { extensionOperators, LiveEvaluator, PinSet, ProviderLifecycle, SyncEngine, toOpenFeatureError, type Pin, type Snapshot } from '@switchyard/core';
 import { validateOptions, type SwitchyardProviderOptions } from './options.js';
 import { createSource } from './sources.js';
 
@@ -63,8 +64,7 @@ export class SwitchyardProvider implements Provider {
       if (this.options.bootstrap !== undefined) this.lifecycle.bootstrap(this.options.bootstrap);
       await this.lifecycle.initialize();
     } catch (e) {
-      if (e instanceof ProviderStartError) throw e.code === 'PROVIDER_FATAL' ? new ProviderFatalError(e.message) : new GeneralError(e.message);
-      throw e;
+      throw toOpenFeatureError(e, { ProviderFatalError, ParseError, GeneralError });
     }
   }
 

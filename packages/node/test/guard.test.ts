@@ -43,7 +43,7 @@ async function flagServer() {
   const file = join(tempDir(), 'flags.json');
   writeAtomically(file, ROLLOUT);
   const server = new SwitchyardServer({
-    environments: [{ name: 'prod', source: new FileSource(file, { debounceMs: 5, pollMs: 200 }) }],
+    environments: [{ name: 'prod', source: new FileSource(file, { debounceMs: 5, pollIntervalMs: 200 }) }],
     access: { keys: [{ key: SERVER_KEY, environment: 'prod', scope: 'server', name: 'checkout-service' }] },
     logger: silentLogger,
   });

@@ -25,7 +25,7 @@ afterEach(async () => {
 async function backend(content: unknown = doc('on'), existingFile?: string) {
   const file = existingFile ?? join(tempDir(), 'flags.json');
   if (!existingFile) writeFileSync(file, JSON.stringify(content));
-  const server = new SwitchyardServer({ environments: [{ name: 'default', source: new FileSource(file, { debounceMs: 5, pollMs: 200 }) }], logger: silentLogger, streams: { retryMs: 100 } });
+  const server = new SwitchyardServer({ environments: [{ name: 'default', source: new FileSource(file, { debounceMs: 5, pollIntervalMs: 200 }) }], logger: silentLogger, streams: { retryMs: 100 } });
   const url = await server.listen(0, '127.0.0.1');
   let closed = false;
   const close = async () => {
@@ -209,7 +209,7 @@ describe('lifecycle', () => {
     const file = join(tempDir(), 'flags.json');
     const good = JSON.stringify(doc('on'));
     writeFileSync(file, good);
-    const { client: c, events } = await client({ source: { type: 'file', path: file, pollMs: 50 } });
+    const { client: c, events } = await client({ source: { type: 'file', path: file, pollIntervalMs: 50 } });
     writeAtomically(file, '{"flags": {"kill-switch": {"state": "ON"}}}');
     await waitFor(() => c.providerStatus === ProviderStatus.ERROR, 'ERROR');
     expect(events.at(-1)).toMatchObject({ type: ProviderEvents.Error, details: { errorCode: 'PARSE_ERROR' } });
@@ -222,10 +222,10 @@ describe('lifecycle', () => {
   it('a file in a directory that does not exist is reported, never a crash; the file is picked up when it appears', async () => {
     const dir = join(tempDir(), 'not-yet');
     const file = join(dir, 'flags.json');
-    const lonely = new SwitchyardProvider({ source: { type: 'file', path: file, pollMs: 50 }, initTimeoutMs: 300 });
+    const lonely = new SwitchyardProvider({ source: { type: 'file', path: file, pollIntervalMs: 50 }, initTimeoutMs: 300 });
     cleanup.push(() => lonely.onClose());
     await expect(lonely.initialize()).rejects.toThrow(/within 300 ms: cannot read .*ENOENT/);
-    const { client: c, events } = await client({ source: { type: 'file', path: file, pollMs: 50 }, bootstrap: doc('on'), staleAfterMs: 100 });
+    const { client: c, events } = await client({ source: { type: 'file', path: file, pollIntervalMs: 50 }, bootstrap: doc('on'), staleAfterMs: 100 });
     await waitFor(() => c.providerStatus === ProviderStatus.STALE, 'STALE');
     expect(await c.getBooleanValue('kill-switch', false)).toBe(true);
     mkdirSync(dir);
@@ -243,6 +243,34 @@ describe('lifecycle', () => {
     writeAtomically(file, doc('off'));
     await waitFor(() => events.some((e) => e.type === ProviderEvents.ConfigurationChanged), 'the file change');
     expect(await c.getBooleanValue('kill-switch', true)).toBe(false);
+  });
+
+  it('closing right after start, or while initialize waits, leaves nothing running and rejects the wait at once', async () => {
+    const url = await rawServer((req, res) => {
+      res.writeHead(503);
+      res.end();
+    });
+    const resources = () => process.getActiveResourcesInfo().filter((r) => r === 'Timeout');
+    const before = resources().length;
+    const started = new SwitchyardProvider({ source: { type: 'poll', url, pollIntervalMs: 20, backoff: { initialMs: 20, maxMs: 20 } }, bootstrap: doc('on') });
+    const init = started.initialize();
+    await started.onClose(); // the SDK's setProvider followed by close() in the same tick
+    await init;
+    const waiting = new SwitchyardProvider({ source: { type: 'poll', url, pollIntervalMs: 20, backoff: { initialMs: 20, maxMs: 20 } }, initTimeoutMs: 60_000 });
+    const pending = waiting.initialize();
+    await waiting.onClose();
+    await expect(pending).rejects.toThrow('closed before any flag definitions arrived');
+    await waitFor(() => resources().length <= before, 'every poll and start-up timer cleared');
+  });
+
+  it('a start that only ever got rejected documents fails with PARSE_ERROR, not a generic error', async () => {
+    const url = await rawServer((req, res) => {
+      res.writeHead(200, { 'Content-Type': 'application/json' });
+      res.end('{"flags": 1}');
+    });
+    const provider = new SwitchyardProvider({ source: { type: 'poll', url, pollIntervalMs: 20 }, initTimeoutMs: 200 });
+    cleanup.push(() => provider.onClose());
+    await expect(provider.initialize()).rejects.toMatchObject({ code: 'PARSE_ERROR', message: expect.stringContaining('flags: must be an object') });
   });
 
   it('leaves no timers, sockets or watchers behind after onClose', async () => {

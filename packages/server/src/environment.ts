@@ -2,6 +2,7 @@ import {
   diffSnapshots,
   extensionOperators,
   formatIssue,
+  flagFingerprint,
   PinSet,
   pinOf,
   SyncEngine,
@@ -94,7 +95,7 @@ export class Environment {
   ) {
     // The server runs on Node: no bundle budget, so every Switchyard extension is available.
     this.engine = new SyncEngine(source, { translate: source.translate, operators: extensionOperators, staleAfterMs: options.staleAfterMs, warn: (message) => options.logger.warn(`[${name}] ${message}`) });
-    this.pins = new PinSet(this.engine);
+    this.pins = new PinSet(this.engine, (pin, source) => this.rebaseLegacy(pin, source));
     this.engine.listen({
       outcome: (outcome) => this.counts[outcome]++,
       changed: (snapshot, _changed, lifted) => this.published(snapshot, lifted),
@@ -156,6 +157,23 @@ export class Environment {
 
   activeRollbacks(): Omit<Rollback, 'baseline'>[] {
     return [...this.pins.all.values()].map(publicView);
+  }
+
+  /**
+   * Rollback files written before flag fingerprints recorded the flag's JSON as its baseline: one made
+   * against the very definition being served is kept, with the fingerprint as its baseline (the file is
+   * rewritten), instead of being lifted by an upgrade.
+   */
+  private rebaseLegacy(pin: Pin, source: Snapshot): Pin | undefined {
+    const flags = source.document.flags;
+    if (!Object.hasOwn(flags, pin.flag) || JSON.stringify(flags[pin.flag]) !== pin.baseline) return undefined;
+    const kept = { ...pin, baseline: flagFingerprint(source, pin.flag)! } as Rollback;
+    try {
+      this.options.state?.write(kept);
+    } catch (e) {
+      this.options.logger.error(`[${this.name}] cannot rewrite the rollback file of ${pin.flag} in ${this.options.state!.dir}: ${(e as Error).message}`);
+    }
+    return kept;
   }
 
   /** A pin is gone (lifted here, or its flag changed at the source): its file goes too, and the audit says why. */
@@ -236,7 +254,8 @@ export class Environment {
       this.record({ time, outcome: 'rejected', source, issues: problem.issues });
       const kept = this.current ? `still serving v${this.current.version}` : 'nothing to serve yet';
       this.options.logger.error(`[${this.name}] rejected update from ${source} (${kept}):\n${problem.issues.map((i) => `  ${formatIssue(i)}`).join('\n')}`);
-    } else if (status === 'stale') {
+    }
+    if (status === 'stale') {
       this.unreachable = { since: new Date(problem?.since ?? Date.now()).toISOString(), message: problem?.message ?? 'no answer' };
       this.options.logger.error(`[${this.name}] ${problem?.message ?? 'flag source unreachable'} (${this.current ? `still serving v${this.current.version}` : 'nothing to serve yet'})`);
     } else if (this.unreachable) {

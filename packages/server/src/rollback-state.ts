@@ -9,7 +9,7 @@ const SUFFIX = '.json';
 
 export interface RollbackStateOptions {
   /** Re-read interval for filesystems (e.g. network volumes) whose watch events go missing; default 2,000 ms. */
-  readonly pollMs?: number;
+  readonly pollIntervalMs?: number;
 }
 
 /**
@@ -84,8 +84,8 @@ export class RollbackState {
       this.debounce.unref();
     };
     this.watcher = watch(this.dir, { persistent: false }, schedule);
-    this.watcher.on('error', (e) => this.logger.warn(`cannot watch ${this.dir}: ${e.message}; re-reading every ${this.options.pollMs ?? 2000} ms`));
-    this.poll = setInterval(changed, this.options.pollMs ?? 2000);
+    this.watcher.on('error', (e) => this.logger.warn(`cannot watch ${this.dir}: ${e.message}; re-reading every ${this.options.pollIntervalMs ?? 2000} ms`));
+    this.poll = setInterval(changed, this.options.pollIntervalMs ?? 2000);
     this.poll.unref();
   }
 

@@ -32,7 +32,7 @@ export interface SwitchyardServerOptions {
 
 const CLIENT_CACHE = 'public, max-age=0, s-maxage=1, stale-while-revalidate=30, stale-if-error=86400';
 const SERVER_CACHE = 'private, no-cache';
-const ALLOWED_HEADERS = 'Authorization, X-API-Key, Content-Type, If-None-Match, Last-Event-ID, X-Switchyard-Environment';
+const ALLOWED_HEADERS = ['authorization', HEADERS.apiKey, 'content-type', 'if-none-match', HEADERS.lastEventId, HEADERS.environment].join(', ');
 
 /**
  * The Switchyard backend: flag documents with strong ETags (`/v1/flags`), SSE (`/v1/stream`), OFREP
@@ -130,7 +130,7 @@ export class SwitchyardServer {
           return sendJson(res, 200, rep.body, headers);
         }
         case 'stream': {
-          const lastEventId = (req.headers['last-event-id'] as string | undefined) ?? url.searchParams.get(QUERY.lastEventId) ?? undefined;
+          const lastEventId = (req.headers[HEADERS.lastEventId] as string | undefined) ?? url.searchParams.get(QUERY.lastEventId) ?? undefined;
           this.streams.open(req, res, env, scope, lastEventId, cors);
           return;
         }

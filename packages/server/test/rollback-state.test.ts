@@ -27,7 +27,7 @@ afterEach(async () => {
 async function serve(file: string, state: string) {
   const logs: string[] = [];
   const server = new SwitchyardServer({
-    environments: [{ name: 'production', source: new FileSource(file, { debounceMs: 10, pollMs: 250 }) }],
+    environments: [{ name: 'production', source: new FileSource(file, { debounceMs: 10, pollIntervalMs: 250 }) }],
     access: { keys: [{ key: KEY, environment: 'production', scope: 'server' }] },
     logger: { info: (m) => logs.push(m), warn: (m) => logs.push(m), error: (m) => logs.push(m) },
     state,
@@ -153,5 +153,31 @@ describe('rollbacks kept in a state directory (switchyard serve --state)', () =>
     expect(existsSync(join(state, '..', 'escape'))).toBe(false);
     expect(JSON.parse(readFileSync(join(state, 'production', `${encodeURIComponent(key)}.json`), 'utf8'))).toMatchObject({ flag: key, variant: 'off' });
     for (const name of Object.keys(garbage)) expect(existsSync(join(state, 'production', name))).toBe(true);
+  });
+
+  it('keeps a rollback written by an older release (flag JSON as its baseline) and rewrites its file', async () => {
+    const { file, state } = setup();
+    mkdirSync(join(state, 'production'), { recursive: true });
+    const legacy = { flag: 'new-checkout', variant: 'off', reason: 'old release', by: 'ops', at: '2026-11-01T00:00:00.000Z', baseline: JSON.stringify(checkout()) };
+    writeFileSync(join(state, 'production', 'new-checkout.json'), JSON.stringify(legacy));
+    const server = await serve(file, state);
+    expect(pinned(await server.served())).toBe(true);
+    expect(await server.rollbacks()).toMatchObject([{ flag: 'new-checkout', variant: 'off', reason: 'old release' }]);
+    const rewritten = JSON.parse(readFileSync(join(state, 'production', 'new-checkout.json'), 'utf8'));
+    expect(rewritten.baseline).not.toBe(legacy.baseline);
+    // Against a different definition, an old rollback is lifted as any other would be.
+    writeAtomically(file, flags({ 'new-checkout': checkout({ fractional: [['on', 10], ['off', 90]] }) }));
+    await waitFor(async () => !pinned(await server.served()), 'the lift');
+    expect(existsSync(join(state, 'production', 'new-checkout.json'))).toBe(false);
+  });
+
+  it('a top-level metadata change (a deploy bumping a version) keeps the rollback', async () => {
+    const { file, state } = setup({ ...flags(), metadata: { version: '1' } });
+    const server = await serve(file, state);
+    expect((await server.rollBack()).status).toBe(201);
+    writeAtomically(file, { ...flags(), metadata: { version: '2' } });
+    await waitFor(async () => (await server.changes()).filter((c) => c.outcome === 'applied').length >= 3, 'the new version published');
+    expect(pinned(await server.served())).toBe(true);
+    expect(await server.rollbacks()).toHaveLength(1);
   });
 });

@@ -2,8 +2,7 @@ import {
   bearer,
   PATHS,
   Poller,
-  PollError,
-  retryAfterMs,
+  conditionalRequest,
   serverUrl,
   StatusMachine,
   type EvaluationContext,
@@ -18,6 +17,14 @@ import type { WebProviderOptions } from './options.js';
 export type Evaluations = ReadonlyMap<string, OfrepResult>;
 
 const same = (a: OfrepResult | undefined, b: OfrepResult | undefined) => JSON.stringify(a) === JSON.stringify(b);
+
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}
 
 /** A bulk response's flags, or undefined when it is not one. */
 function flagsOf(body: unknown): OfrepResult[] | undefined {
@@ -38,7 +45,8 @@ export class OfrepEngine implements LifecycleEngine<Evaluations> {
   fresh = false;
   private resolveReady!: () => void;
   private etag?: string;
-  private quiet = false;
+  /** The context whose first answers replace the old ones without a change event (the SDK reconciles). */
+  private quietFor?: EvaluationContext;
   private readonly poller: Poller;
   private readonly machine: StatusMachine;
   private readonly listeners = new Set<SyncListener<Evaluations>>();
@@ -76,13 +84,7 @@ export class OfrepEngine implements LifecycleEngine<Evaluations> {
 
   /** A bulk response (bootstrap or storage): `{"flags": [...]}`. */
   payload(body: string | unknown) {
-    let parsed = body;
-    try {
-      if (typeof body === 'string') parsed = JSON.parse(body);
-    } catch {
-      parsed = undefined;
-    }
-    const flags = flagsOf(parsed);
+    const flags = flagsOf(typeof body === 'string' ? parseJson(body) : body);
     if (!flags) return { outcome: 'rejected', issues: [{ path: '$.flags', message: 'expected an OFREP bulk response: {"flags": [{"key": ...}, ...]}' }] };
     this.apply(flags);
     this.machine.accepted();
@@ -98,48 +100,44 @@ export class OfrepEngine implements LifecycleEngine<Evaluations> {
     this.machine.stop();
   }
 
-  /** New answers for a new context, without a change event (the SDK emits PROVIDER_CONTEXT_CHANGED). */
+  /**
+   * New answers for a new context, without a change event (the SDK emits PROVIDER_CONTEXT_CHANGED).
+   * Rejects when they cannot be had: the answers held are another context's. The status is then
+   * `error` until answers for this context arrive, which emit READY and the changed keys.
+   */
   async setContext(context: EvaluationContext): Promise<void> {
-    this.context = context;
+    this.context = this.quietFor = context;
     this.etag = undefined;
-    this.quiet = true;
-    await this.poller.poke();
+    if (await this.poller.poke()) return;
+    this.quietFor = undefined;
+    const message = `no answers for the new context from ${this.options.url}: ${this.poller.lastError?.message ?? 'no answer'}`;
+    this.machine.rejected({ message, errorCode: 'GENERAL' });
+    throw new Error(message);
   }
 
   private async fetch(signal: AbortSignal): Promise<void> {
     const context = this.context;
-    const headers: Record<string, string> = { 'Content-Type': 'application/json', ...bearer(this.options) };
-    if (this.etag) headers['If-None-Match'] = this.etag;
     const url = serverUrl(this.options, PATHS.ofrepFlags);
     const request: OfrepRequest = { context: context as OfrepRequest['context'] };
-    let res: Response;
-    try {
-      res = await fetch(url, { method: 'POST', headers, body: JSON.stringify(request), signal });
-    } catch (e) {
-      throw new PollError(`cannot reach ${url}: ${(e as Error).message}`);
-    }
-    if (res.status === 304) return this.machine.reachable();
-    if (!res.ok) {
-      const wait = res.status === 429 || res.status === 503 ? retryAfterMs(res.headers.get('retry-after')) : undefined;
-      throw new PollError(`${url} answered ${res.status}: ${(await res.text().catch(() => '')).slice(0, 200)}`, wait);
-    }
-    const flags = flagsOf(await res.json().catch(() => undefined));
+    const headers = { 'Content-Type': 'application/json', ...bearer(this.options) };
+    const answer = await conditionalRequest(url, { method: 'POST', headers, body: JSON.stringify(request), etag: this.etag, signal });
+    if (answer.status === 304) return this.machine.reachable();
     if (context !== this.context) return; // a newer context is being fetched
+    const flags = flagsOf(parseJson(answer.text));
     if (!flags) return this.machine.rejected({ message: `${url} sent something other than an OFREP bulk response`, errorCode: 'PARSE_ERROR' });
-    this.etag = res.headers.get('etag') ?? undefined;
+    this.etag = answer.etag ?? undefined;
     this.fresh = true;
-    this.apply(flags);
+    this.apply(flags, this.quietFor === context);
     this.onFetched?.(context, flags);
     this.machine.accepted();
   }
 
-  private apply(flags: OfrepResult[]): void {
+  private apply(flags: OfrepResult[], quiet = false): void {
     const next = new Map(flags.map((r) => [r.key, r]));
     const previous = this.results;
     this.results = next;
     this.resolveReady();
-    const quiet = this.quiet;
-    this.quiet = false;
+    if (quiet) this.quietFor = undefined;
     if (!previous || quiet) return;
     const changed = [...new Set([...previous.keys(), ...next.keys()])].filter((k) => !same(previous.get(k), next.get(k)));
     if (changed.length) for (const l of this.listeners) l.changed?.(next, changed, []);

@@ -4,7 +4,7 @@ import { OfrepEngine, type Evaluations } from './ofrep-engine.js';
 import { storageKey, type WebProviderOptions } from './options.js';
 import { startError } from './provider.js';
 import { load, save } from './storage.js';
-import { onVisibility } from './visibility.js';
+import { pauseWhileHidden } from './visibility.js';
 
 function parseStored(text: string | undefined): { context?: string; flags?: unknown } | undefined {
   try {
@@ -47,11 +47,9 @@ export class SwitchyardOfrepProvider implements Provider {
       await this.lifecycle.initialize();
     } catch (e) {
       throw startError(e);
+    } finally {
+      this.unwatch = pauseWhileHidden(this.engine);
     }
-    this.unwatch = onVisibility(
-      () => void this.engine.stop(),
-      () => this.engine.start(),
-    );
   }
 
   async onContextChange(_old: EvaluationContext, context: EvaluationContext): Promise<void> {

@@ -1,13 +1,8 @@
-import { OpenFeatureEventEmitter, ProviderFatalError, GeneralError, type ProviderEmittableEvents, type EvaluationContext, type JsonValue, type Provider, type ResolutionDetails } from '@openfeature/web-sdk';
+import { OpenFeatureEventEmitter, ParseError, ProviderFatalError, GeneralError, type ProviderEmittableEvents, type EvaluationContext, type JsonValue, type Provider, type ResolutionDetails } from '@openfeature/web-sdk';
 import {
-  bearer,
-  HttpPoller,
-  PATHS,
   ProviderLifecycle,
-  ProviderStartError,
-  QUERY,
-  serverUrl,
-  SseStream,
+  serverSource,
+  toOpenFeatureError,
   SyncEngine,
   type FlagValueType,
   type LoadOptions,
@@ -16,7 +11,7 @@ import {
 } from '@switchyard/core';
 import { storageKey, type WebProviderOptions } from './options.js';
 import { load, save } from './storage.js';
-import { onVisibility } from './visibility.js';
+import { pauseWhileHidden } from './visibility.js';
 
 export interface SwitchyardWebProviderOptions extends WebProviderOptions {
   /** `sse` (default): native EventSource, polling while streaming is unavailable; `poll`: ETag polling only. */
@@ -26,10 +21,7 @@ export interface SwitchyardWebProviderOptions extends WebProviderOptions {
 }
 
 /** The web SDK's errors for a failed start: FATAL for a broken bootstrap, ERROR otherwise. */
-export function startError(e: unknown): unknown {
-  if (!(e instanceof ProviderStartError)) return e;
-  return e.code === 'PROVIDER_FATAL' ? new ProviderFatalError(e.message) : new GeneralError(e.message);
-}
+export const startError = (e: unknown): unknown => toOpenFeatureError(e, { ProviderFatalError, ParseError, GeneralError });
 
 /**
  * OpenFeature web provider that evaluates flags in the browser: the client-visible definitions come
@@ -58,12 +50,13 @@ export class SwitchyardWebProvider implements Provider {
   }
 
   private source(): SyncSource {
-    const headers = bearer(this.options);
-    const poll = { url: serverUrl(this.options, PATHS.flags), headers, pollIntervalMs: this.options.pollIntervalMs ?? 30_000, timers: this.options.timers };
-    if (this.options.transport === 'poll') return new HttpPoller(poll);
-    // EventSource cannot send headers: the key goes in the query.
-    const url = serverUrl(this.options, PATHS.stream, { [QUERY.key]: this.options.key });
-    return new SseStream({ url, createEventSource: (url) => new EventSource(url), fallback: poll, timers: this.options.timers });
+    return serverSource({
+      ...this.options,
+      transport: this.options.transport ?? 'sse',
+      pollIntervalMs: this.options.pollIntervalMs ?? 30_000,
+      createEventSource: (url) => new EventSource(url),
+      keyInQuery: true,
+    });
   }
 
   async initialize(): Promise<void> {
@@ -75,16 +68,14 @@ export class SwitchyardWebProvider implements Provider {
         if (stored !== undefined) this.engine.cached(stored);
       }
       this.cached = this.engine.store.snapshot;
+      // Restored results are CACHED until the source answers at all (even with the same document).
+      if (this.cached) this.engine.listen({ outcome: (outcome) => outcome !== 'rejected' && (this.cached = undefined) });
       await this.lifecycle.initialize();
     } catch (e) {
       throw startError(e);
+    } finally {
+      this.unwatch = pauseWhileHidden(this.engine);
     }
-    // A hidden page neither polls nor holds a stream (browsers allow six HTTP/1.1 connections per
-    // origin across all tabs); shown again, it reconnects or polls at once and catches up.
-    this.unwatch = onVisibility(
-      () => void this.engine.stop(),
-      () => this.engine.start(),
-    );
   }
 
   // No onContextChange: definitions are local, so a new context needs no work here. The SDK then goes

@@ -21,7 +21,7 @@ function write(doc: unknown): void {
 
 async function listen(): Promise<string> {
   server = new SwitchyardServer({
-    environments: [{ name: 'default', source: new FileSource(file, { debounceMs: 5, pollMs: 200 }) }],
+    environments: [{ name: 'default', source: new FileSource(file, { debounceMs: 5, pollIntervalMs: 200 }) }],
     access: { keys: [{ name: 'browser', key: 'client-key', environment: 'default', scope: 'client' }], corsOrigins: '*' },
     logger: silentLogger,
     streams: { retryMs: 200 },

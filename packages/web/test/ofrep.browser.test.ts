@@ -87,4 +87,21 @@ describe('SwitchyardOfrepProvider in Chromium: server-side evaluation, same prov
     await waitFor(() => client.providerStatus === 'READY', 'READY again', 15_000);
     expect(types).toEqual([ProviderEvents.Ready, ProviderEvents.Stale, ProviderEvents.Ready]);
   });
+
+  it('a context change the server cannot answer is an ERROR, and answers for it bring READY and the changed keys', async () => {
+    const domain = `ofrep-${++domains}`;
+    const client = OpenFeature.getClient(domain);
+    const events: { type: string; flags?: string[] }[] = [];
+    for (const type of [ProviderEvents.Ready, ProviderEvents.Error, ProviderEvents.ConfigurationChanged]) client.addHandler(type, (d) => events.push({ type, flags: d?.flagsChanged }));
+    await OpenFeature.setContext(domain, { targetingKey: 'u1', company: 'initech' });
+    await OpenFeature.setProviderAndWait(domain, new SwitchyardOfrepProvider({ url, key: 'client-key', pollIntervalMs: 50 }));
+    expect(client.getNumberValue('pricing', -1)).toBe(0);
+    await commands.stopFlagServer();
+    await OpenFeature.setContext(domain, { targetingKey: 'u1', company: 'acme' });
+    expect(client.providerStatus).toBe('ERROR');
+    await commands.restartFlagServer();
+    await waitFor(() => client.providerStatus === 'READY', 'READY with answers for the new context', 15_000);
+    expect(client.getNumberDetails('pricing', -1)).toMatchObject({ value: 20, variant: 'partner', reason: 'TARGETING_MATCH' });
+    expect(events.find((e) => e.type === ProviderEvents.ConfigurationChanged)?.flags).toEqual(['pricing']);
+  });
 });

@@ -186,21 +186,30 @@ describe('SwitchyardWebProvider in Chromium against the real server', () => {
     expect(calls).toEqual(['hidden', 'visible', 'hidden']);
   });
 
-  it('a page loaded in the background loads its flags, and being shown does not start a second loop', async () => {
+  it('a page loaded in the background loads its flags once, then holds nothing open; shown, it runs one loop', async () => {
     setVisibility('hidden');
     const timers = new ManualTimers();
     const { client } = await start({ transport: 'poll', pollIntervalMs: 60_000, timers });
     expect(client.getBooleanValue('new-checkout', true)).toBe(false);
-    const loaded = requests('/v1/flags');
-    setVisibility('visible'); // the engine already runs: no second request, no second loop
-    expect(timers.pending()).toEqual([60_000]);
-    expect(requests('/v1/flags')).toBe(loaded);
-    setVisibility('hidden');
+    expect(timers.pending()).toEqual([]); // loaded, then paused: nothing armed while hidden
     await commands.setFlags(doc('on'));
     const served = async () => (await (await fetch(`${url}/v1/flags`, { headers: { authorization: 'Bearer client-key' } })).json()).flags['new-checkout'].defaultVariant === 'on';
-    await waitFor(served, 'the server to serve the edit'); // the next poll is a minute away
-    setVisibility('visible');
+    await waitFor(served, 'the server to serve the edit');
+    setVisibility('visible'); // one poll at once, then one loop
     await waitFor(() => client.getBooleanValue('new-checkout', false), 'the refresh on visible');
+    await waitFor(() => timers.pending().length === 1, 'the next poll armed');
+    expect(timers.pending()).toEqual([60_000]);
+    setVisibility('visible'); // a repeated event starts nothing
+    expect(timers.pending()).toEqual([60_000]);
+  });
+
+  it('a page restored from storage stops saying CACHED once the server answers, even with the same flags', async () => {
+    const first = await start({ persist: 'same-flags', transport: 'poll' });
+    expect(first.client.getStringDetails('banner', '').reason).toBe('STATIC');
+    await first.provider.onClose();
+    const timers = new ManualTimers();
+    const second = await start({ persist: 'same-flags', transport: 'poll', pollIntervalMs: 1000, timers });
+    await waitFor(() => second.client.getStringDetails('banner', '').reason === 'STATIC', 'fresh (the same document)');
   });
 
   it('closes the stream while the page is hidden and catches up with the exact keys when shown', async () => {

@@ -165,10 +165,12 @@ export class AppConfigDataSource implements SyncSource {
     return this.intervalMs;
   }
 
-  /** The Poller has backed off; a rejected token was already recorded as a new session, not as unreachable. */
+  /**
+   * The Poller has backed off. Tokens rejected again right after a new session are recorded as new
+   * sessions, and reported like any failure: a source that never answers goes stale.
+   */
   private failed(error: Error): void {
-    if (error instanceof TokenRejected) return;
-    this.record('failed');
+    if (!(error instanceof TokenRejected)) this.record('failed');
     this.sink?.unreachable(error);
   }
 

@@ -16,6 +16,7 @@ export const PATHS = /* @__PURE__ */ Object.freeze({
 export const HEADERS = /* @__PURE__ */ Object.freeze({
   apiKey: 'x-api-key',
   environment: 'x-switchyard-environment',
+  lastEventId: 'last-event-id',
 });
 
 /**

@@ -17,15 +17,32 @@ export type ProviderEventDetails = {
 /** How a provider hands an event to its SDK's emitter. */
 export type EmitEvent = (event: ProviderEventName, details: ProviderEventDetails) => void;
 
-/** A failed start: `code` is PROVIDER_FATAL when retrying cannot help (invalid bootstrap), else GENERAL. */
+/**
+ * A failed start: `code` is PROVIDER_FATAL when retrying cannot help (an invalid bootstrap),
+ * PARSE_ERROR when the source's definitions were rejected, else GENERAL.
+ */
 export class ProviderStartError extends Error {
   constructor(
     message: string,
-    readonly code: 'PROVIDER_FATAL' | 'GENERAL',
+    readonly code: 'PROVIDER_FATAL' | 'PARSE_ERROR' | 'GENERAL',
   ) {
     super(message);
     this.name = 'ProviderStartError';
   }
+}
+
+/** The OpenFeature error classes of the SDK a provider is written for (server or web: the same names). */
+export interface OpenFeatureErrorTypes {
+  readonly ProviderFatalError: new (message: string) => Error;
+  readonly ParseError: new (message: string) => Error;
+  readonly GeneralError: new (message: string) => Error;
+}
+
+/** A start-up failure as the SDK's own error type, so the SDK sets the status (FATAL or ERROR) and event code. */
+export function toOpenFeatureError(error: unknown, types: OpenFeatureErrorTypes): unknown {
+  if (!(error instanceof ProviderStartError)) return error;
+  const Type = error.code === 'PROVIDER_FATAL' ? types.ProviderFatalError : error.code === 'PARSE_ERROR' ? types.ParseError : types.GeneralError;
+  return new Type(error.message);
 }
 
 /**
@@ -69,6 +86,8 @@ export function statusEvent(status: SourceStatus, problem?: SourceProblem): [Pro
  */
 export class ProviderLifecycle<S = Snapshot> {
   private phase: 'idle' | 'starting' | 'live' | 'failed' = 'idle';
+  /** Ends a start-up still waiting for definitions (the provider was closed meanwhile). */
+  private cancelStart?: (error: Error) => void;
 
   constructor(
     readonly engine: LifecycleEngine<S>,
@@ -121,25 +140,31 @@ export class ProviderLifecycle<S = Snapshot> {
       await Promise.race([
         this.engine.ready,
         new Promise((_, reject) => {
+          this.cancelStart = reject;
           timer = timers.setTimeout(() => {
             const problem = this.engine.lastProblem;
             const when = wait ? ` within ${ms} ms` : '';
-            reject(new ProviderStartError(`no valid flag definitions from ${this.engine.description}${when}: ${problem?.message ?? 'no answer from the source yet'}`, 'GENERAL'));
+            const code = problem?.errorCode === 'PARSE_ERROR' ? 'PARSE_ERROR' : 'GENERAL';
+            reject(new ProviderStartError(`no valid flag definitions from ${this.engine.description}${when}: ${problem?.message ?? 'no answer from the source yet'}`, code));
           }, ms);
         }),
       ]);
       this.phase = 'live';
     } catch (e) {
+      if ((this.phase as string) === 'idle') throw e; // closed while starting (close() changed the phase)
       // Definitions that arrive later still make the provider ready (a READY event then).
       this.phase = this.engine.hasData ? 'live' : 'failed';
       if (this.phase === 'failed') throw e;
     } finally {
+      this.cancelStart = undefined;
       timers.clearTimeout(timer);
     }
   }
 
+  /** Stops the source; a start-up still waiting rejects at once (nothing is left armed). */
   async close(): Promise<void> {
     this.phase = 'idle';
+    this.cancelStart?.(new ProviderStartError('closed before any flag definitions arrived', 'GENERAL'));
     await this.engine.stop();
   }
 }

@@ -35,17 +35,19 @@ function canonical(value: unknown): string {
 }
 
 /**
- * What a flag is, as the snapshot diff sees it: state, variants, default variant, targeting, merged
- * metadata and the `$evaluators` its targeting references. Two snapshots' fingerprints of a flag
- * differ exactly when `diffSnapshots` reports the flag changed; undefined when the flag is absent.
+ * What a flag is: its state, variants, default variant, targeting, its own metadata and the
+ * `$evaluators` its targeting references. Two snapshots' fingerprints of a flag differ exactly when
+ * `diffSnapshots` reports the flag changed — except for flag-set metadata, which the diff counts for
+ * every flag (flagd does) but which says nothing about one flag: a deploy that bumps a top-level
+ * version must not lift a rollback. Undefined when the flag is absent.
  */
 export function flagFingerprint(snapshot: Snapshot, key: string): string | undefined {
   const flag = snapshot.flags.get(key);
   if (flag === undefined) return undefined;
-  const { state, variants, defaultVariant, targeting } = flag.definition;
+  const { state, variants, defaultVariant, targeting, metadata } = flag.definition;
   const evaluators = snapshot.document.$evaluators ?? {};
   const refs = [...flag.refs].sort().map((name) => [name, Object.hasOwn(evaluators, name) ? evaluators[name] : null]);
-  return canonical({ state, variants, defaultVariant: defaultVariant || null, targeting: targeting ?? null, metadata: flag.metadata, refs });
+  return canonical({ state, variants, defaultVariant: defaultVariant || null, targeting: targeting ?? null, metadata: metadata ?? null, refs });
 }
 
 /** A pin of `flag` to `variant` against the snapshot's current definition; RangeError if there is no such flag or variant. */

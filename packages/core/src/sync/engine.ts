@@ -40,7 +40,7 @@ export class SyncEngine {
   ) {
     this.store = new SnapshotStore({ translate: source.translate, ...options });
     this.machine = new StatusMachine((status, problem) => {
-      for (const listener of this.listeners) listener.status?.(status, problem);
+      this.notify((listener) => listener.status?.(status, problem));
     }, options);
     this.ready = new Promise((resolve) => (this.resolveReady = resolve));
   }
@@ -72,16 +72,21 @@ export class SyncEngine {
   start(): void {
     if (this.running) return;
     this.running = true;
-    // A source must not throw or reject; if one does anyway, it is a transport failure, never a crash.
-    this.started = Promise.resolve()
-      .then(() => this.source.start(this.sink))
-      .catch((e: unknown) => this.machine.unreachable(e instanceof Error ? e : new Error(String(e))));
+    // Started now, not in a later tick: a stop() right after must find it running. A source must not
+    // throw or reject; if one does anyway, it is a transport failure, never a crash.
+    const failed = (e: unknown) => this.machine.unreachable(e instanceof Error ? e : new Error(String(e)));
+    try {
+      this.started = Promise.resolve(this.source.start(this.sink)).catch(failed);
+    } catch (e) {
+      failed(e);
+      this.started = Promise.resolve();
+    }
   }
 
   async stop(): Promise<void> {
     this.running = false;
-    this.machine.stop();
     await this.source.stop();
+    this.machine.stop(); // after the source: a read finishing during its stop must not arm a timer
   }
 
   /** Feeds a payload (the source's, or a bootstrap): the same machine for all. */
@@ -109,7 +114,7 @@ export class SyncEngine {
   }
 
   private outcome(result: ApplyResult, fromSource = true): void {
-    if (fromSource) for (const listener of this.listeners) listener.outcome?.(result.outcome);
+    if (fromSource) this.notify((listener) => listener.outcome?.(result.outcome));
     if (result.outcome === 'rejected') {
       const kept = this.store.snapshot ? 'still serving the last good ones' : 'nothing to serve yet';
       const message = `rejected flag definitions from ${this.source.description}; ${kept}:\n  ${result.issues.map(formatIssue).join('\n  ')}`;
@@ -118,7 +123,7 @@ export class SyncEngine {
     }
     this.resolveReady(result.snapshot);
     if (result.outcome === 'applied' && fromSource) this.warnFlagIssues(result.snapshot);
-    if (result.outcome === 'applied') for (const listener of this.listeners) listener.changed?.(result.snapshot, result.changed, result.lifted);
+    if (result.outcome === 'applied') this.notify((listener) => listener.changed?.(result.snapshot, result.changed, result.lifted));
     if (fromSource) this.machine.accepted();
   }
 
@@ -127,7 +132,28 @@ export class SyncEngine {
     if (snapshot.flagIssues.length === 0) return;
     const lines: string[] = [];
     for (const flag of snapshot.flags.values()) if (flag.targetingIssue) lines.push(`${flag.key}: ${formatIssue(flag.targetingIssue)}`);
-    const warn = this.options.warn ?? ((message: string) => console.warn(message));
-    warn(`switchyard: ${lines.length} flag(s) from ${this.source.description} resolve ERROR / PARSE_ERROR:\n  ${lines.join('\n  ')}`);
+    this.warn(`switchyard: ${lines.length} flag(s) from ${this.source.description} resolve ERROR / PARSE_ERROR:\n  ${lines.join('\n  ')}`);
+  }
+
+  private warn(message: string): void {
+    try {
+      (this.options.warn ?? console.warn)(message);
+    } catch {
+      // a throwing warn callback must not stop a valid document from being served
+    }
+  }
+
+  /**
+   * Tells every listener; one that throws (user code behind an event handler or callback) is logged
+   * through `warn` and never stops the others, the document being served, or the source.
+   */
+  private notify(call: (listener: SyncListener) => void): void {
+    for (const listener of this.listeners) {
+      try {
+        call(listener);
+      } catch (e) {
+        this.warn(`switchyard: a listener of ${this.source.description} threw: ${(e as Error)?.message ?? e}`);
+      }
+    }
   }
 }

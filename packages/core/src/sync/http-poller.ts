@@ -57,24 +57,37 @@ export class HttpPoller implements SyncSource {
   }
 
   private async fetch(signal: AbortSignal): Promise<void> {
-    const { url } = this.options;
-    const headers: Record<string, string> = { Accept: 'application/json', ...this.options.headers };
-    if (this.etag) headers['If-None-Match'] = this.etag;
-    let res: Response;
-    try {
-      res = await fetch(url, { headers, signal });
-    } catch (e) {
-      throw new PollError(`cannot reach ${url}: ${((e as Error).cause as Error)?.message ?? (e as Error).message}`);
-    }
-    if (res.status === 304) return this.sink?.reachable();
-    if (!res.ok) {
-      const detail = (await res.text().catch(() => '')).slice(0, 200).trim();
-      const wait = res.status === 429 || res.status === 503 ? retryAfterMs(res.headers.get('retry-after')) : undefined;
-      throw new PollError(`${url} answered ${res.status}${detail && `: ${detail}`}${wait === undefined ? '' : ` (Retry-After ${Math.round(wait)} ms)`}`, wait);
-    }
-    const text = await res.text();
-    const etag = res.headers.get('etag');
-    this.sink?.payload(text);
-    this.etag = etag;
+    const answer = await conditionalRequest(this.options.url, { headers: { Accept: 'application/json', ...this.options.headers }, etag: this.etag, signal });
+    if (answer.status === 304) return this.sink?.reachable();
+    this.sink?.payload(answer.text);
+    this.etag = answer.etag;
   }
+}
+
+/** What a conditional request brought: nothing new (304), or a body and its ETag. */
+export type ConditionalAnswer = { readonly status: 304 } | { readonly status: 200; readonly text: string; readonly etag: string | null };
+
+/**
+ * One request with `If-None-Match` — the flags document, or OFREP answers. Throws a `PollError` when
+ * the server cannot be reached or answers with an error (429 and 503 carry their `Retry-After`).
+ */
+export async function conditionalRequest(
+  url: string,
+  init: { readonly method?: string; readonly headers: Readonly<Record<string, string>>; readonly body?: string; readonly etag?: string | null; readonly signal: AbortSignal },
+): Promise<ConditionalAnswer> {
+  const headers: Record<string, string> = { ...init.headers };
+  if (init.etag) headers['If-None-Match'] = init.etag;
+  let res: Response;
+  try {
+    res = await fetch(url, { method: init.method ?? 'GET', headers, body: init.body, signal: init.signal });
+  } catch (e) {
+    throw new PollError(`cannot reach ${url}: ${((e as Error).cause as Error)?.message ?? (e as Error).message}`);
+  }
+  if (res.status === 304) return { status: 304 };
+  if (!res.ok) {
+    const detail = (await res.text().catch(() => '')).slice(0, 200).trim();
+    const wait = res.status === 429 || res.status === 503 ? retryAfterMs(res.headers.get('retry-after')) : undefined;
+    throw new PollError(`${url} answered ${res.status}${detail && `: ${detail}`}${wait === undefined ? '' : ` (Retry-After ${Math.round(wait)} ms)`}`, wait);
+  }
+  return { status: 200, text: await res.text(), etag: res.headers.get('etag') };
 }

@@ -1,5 +1,12 @@
-import { applyPins, pinOf, type Pin } from '../snapshot/pins.js';
+import { applyPins, flagFingerprint, pinOf, type Pin } from '../snapshot/pins.js';
+import type { Snapshot } from '../snapshot/snapshot.js';
 import type { SyncEngine } from './engine.js';
+
+/**
+ * Given a pin whose baseline is not the flag's fingerprint, a replacement pin to keep instead of
+ * lifting it (e.g. one recorded in an older baseline format against the very same definition).
+ */
+export type PinRebase = (pin: Pin, source: Snapshot) => Pin | undefined;
 
 /**
  * The pins (rollbacks, overrides) on an engine's snapshots: installed as the store's transform, so
@@ -10,8 +17,18 @@ import type { SyncEngine } from './engine.js';
 export class PinSet {
   private readonly pins = new Map<string, Pin>();
 
-  constructor(private readonly engine: SyncEngine) {
+  constructor(
+    private readonly engine: SyncEngine,
+    private readonly rebase?: PinRebase,
+  ) {
     engine.store.transform = (source) => {
+      if (this.rebase) {
+        for (const [flag, pin] of this.pins) {
+          if (flagFingerprint(source, flag) === pin.baseline) continue;
+          const kept = this.rebase(pin, source);
+          if (kept) this.pins.set(flag, kept);
+        }
+      }
       const result = applyPins(source, this.pins.values());
       for (const { pin } of result.lifted) this.pins.delete(pin.flag);
       return result;

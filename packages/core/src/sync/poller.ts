@@ -46,6 +46,11 @@ export class Poller {
   private running = false;
   private inflight?: Promise<boolean>;
   private controller?: AbortController;
+  /** Bumped by `stop()`: an attempt or loop turn from before it changes nothing after it. */
+  private generation = 0;
+  private nextDelay = 0;
+  /** Why the last attempt failed (undefined after a success). */
+  lastError?: Error;
 
   constructor(
     private readonly attempt: PollAttempt,
@@ -63,16 +68,23 @@ export class Poller {
     return this.run().then(() => undefined);
   }
 
+  /** Stops the loop and cancels the attempt in flight (a cancelled attempt is not a failure). */
   stop(): void {
     this.running = false;
+    this.generation++;
     this.timers.clearTimeout(this.timer);
     this.timer = undefined;
     this.controller?.abort();
+    this.inflight = undefined;
   }
 
   /** Runs one attempt now (or joins the one in flight); resolves true if it succeeded. */
   once(): Promise<boolean> {
-    return (this.inflight ??= this.execute().finally(() => (this.inflight = undefined)));
+    if (this.inflight) return this.inflight;
+    const attempt: Promise<boolean> = this.execute(this.generation).finally(() => {
+      if (this.inflight === attempt) this.inflight = undefined;
+    });
+    return (this.inflight = attempt);
   }
 
   /**
@@ -86,50 +98,57 @@ export class Poller {
     return this.run();
   }
 
+  /** The wait before the next attempt: the interval (or what the source asked for) or the backoff. */
+  get delay(): number {
+    return this.nextDelay;
+  }
+
   private async run(): Promise<boolean> {
+    const generation = this.generation;
     const ok = await this.once();
-    if (this.running && this.timer === undefined) this.timer = this.timers.setTimeout(() => ((this.timer = undefined), void this.run()), this.nextDelay);
+    if (this.running && generation === this.generation && this.timer === undefined) {
+      this.timer = this.timers.setTimeout(() => ((this.timer = undefined), void this.run()), this.nextDelay);
+    }
     return ok;
   }
 
-  private nextDelay = 0;
-  /** Why the last attempt failed (undefined after a success). */
-  lastError?: Error;
-
-  /**
-   * Attempts until one succeeds, at most `attempts` times, backing off between them like the loop
-   * does; stops early on a `final` PollError. Resolves with the last failure, or undefined on success.
-   */
-  async retry(attempts: number): Promise<Error | undefined> {
-    for (let i = 0; i < attempts; i++) {
-      if (i > 0) await new Promise<void>((resolve) => this.timers.setTimeout(resolve, this.nextDelay));
-      if (await this.once()) return undefined;
-      if (this.lastError instanceof PollError && this.lastError.final) break;
-    }
-    return this.lastError;
-  }
-
-  private async execute(): Promise<boolean> {
+  private async execute(generation: number): Promise<boolean> {
     const { timeoutMs = 10_000 } = this.options;
     const controller = (this.controller = new AbortController());
     let timedOut = false;
     const timeout = this.timers.setTimeout(() => ((timedOut = true), controller.abort()), timeoutMs);
     try {
       const next = await this.attempt(controller.signal);
+      if (generation !== this.generation) return false; // stopped meanwhile: its answer is not used
       this.failures = 0;
       this.lastError = undefined;
       this.nextDelay = typeof next === 'number' ? next : this.options.pollIntervalMs;
       return true;
     } catch (e) {
+      if (generation !== this.generation) return false; // cancelled by stop(): not a failure
       let error = e instanceof Error ? e : new Error(String(e));
       if (timedOut) error = new PollError(`cannot reach ${this.options.label ?? 'the source'}: timed out after ${timeoutMs} ms`);
       const wait = error instanceof PollError ? error.retryAfterMs : undefined;
       this.nextDelay = Math.max(backoffDelay(this.failures++, this.options.backoff), wait ?? 0);
       this.lastError = error;
-      if (timedOut || this.running || !controller.signal.aborted) this.options.onFailure?.(error);
+      this.options.onFailure?.(error);
       return false;
     } finally {
       this.timers.clearTimeout(timeout);
     }
   }
+}
+
+/**
+ * The poller as a bounded retry (a report that must reach the server): attempts until one succeeds,
+ * at most `attempts` times, waiting the poller's backoff between them; stops early on a `final`
+ * PollError. Resolves with the last failure, or undefined on success.
+ */
+export async function retry(poller: Poller, attempts: number, timers: Timers = systemTimers): Promise<Error | undefined> {
+  for (let i = 0; i < attempts; i++) {
+    if (i > 0) await new Promise<void>((resolve) => timers.setTimeout(resolve, poller.delay));
+    if (await poller.once()) return undefined;
+    if (poller.lastError instanceof PollError && poller.lastError.final) break;
+  }
+  return poller.lastError;
 }

@@ -1,6 +1,6 @@
 import type { EvaluationDetails, FlagValue, Hook, HookContext } from '@openfeature/server-sdk';
 import { ProviderEvents } from '@openfeature/server-sdk';
-import { bearer, PATHS, Poller, PollError, retryAfterMs, serverUrl, type RollbackRequest } from '@switchyard/core';
+import { bearer, PATHS, Poller, PollError, retry, retryAfterMs, serverUrl, type RollbackRequest } from '@switchyard/core';
 import type { SwitchyardProvider, TrackingEvent } from '../provider.js';
 import { addLatency, emptyArm, errorRate, errorRateTest, geometricMeanLatency, latencyTest, meanLatency, type Arm, type SequentialTest } from './stats.js';
 import { RecentMap } from './recent.js';
@@ -250,7 +250,7 @@ export class RolloutGuard implements Hook {
       },
       { pollIntervalMs: 0, timeoutMs: target.timeoutMs ?? 5_000, backoff: { initialMs: target.retryMs ?? 500 }, label: target.url },
     );
-    const failure = await poller.retry((target.retries ?? 4) + 1);
+    const failure = await retry(poller, (target.retries ?? 4) + 1);
     if (!failure) return 'reported';
     this.logger.error(`switchyard guard: could not report the rollback of ${flag} to ${target.url}: ${failure.message} (rolled back in this process only)`);
     return `failed: ${failure.message}`;
