@@ -21,8 +21,8 @@ export const GOALS = [
   {
     name: 'within 2× of hand-written',
     cases: ALL,
-    // (b) runs at 1.7–1.8× and (d) at 2.4–4.4× on these machines: reported, not yet enforced.
-    enforced: ['(a) static boolean', '(c) 50/50 fractional', '(e) (b) with a 100-attribute context', '(f) (b) with 10,000 flags loaded'],
+    // (d), a ten-rule chain, runs at 2.3–2.8× on these machines: reported, not yet enforced.
+    enforced: ALL.filter((name) => name !== TEN_RULES),
     max: 2,
     ratio: (row) => ns(row, evaluator) / ns(row, handWritten),
     text: (r) => `provider.evaluator takes ${r.toFixed(1)}× the hand-written function's time (needs ≤ 2×)`,

@@ -85,6 +85,8 @@ export function compileFlag(
   // Results for targeting answers are built on first use and then shared: a hit allocates nothing,
   // and loading 10,000 flags does not build results (or maps of them) nobody asks for.
   let matches: Map<string, Resolution> | undefined;
+  let lastVariant: string | undefined;
+  let lastMatch: Resolution | undefined;
   let noMatch: Resolution | undefined;
   const disabled = definition.state === 'DISABLED' ? partial(metadata, 'DISABLED') : undefined;
   const parseError = targetingIssue && partial(metadata, 'ERROR', 'PARSE_ERROR', `invalid targeting for flag '${key}': ${formatIssue(targetingIssue)}`);
@@ -108,8 +110,9 @@ export function compileFlag(
     const t = typeof answer;
     const variant = t === 'string' ? (answer as string) : t === 'boolean' || t === 'number' ? String(answer) : undefined;
     if (variant !== undefined) {
+      if (variant === lastVariant) return lastMatch!; // most flags answer the same variant most of the time
       const hit = matches?.get(variant);
-      if (hit !== undefined) return hit;
+      if (hit !== undefined) return ((lastVariant = variant), (lastMatch = hit));
       if (variants.has(variant)) {
         const made = resolved(variants, metadata, variant, 'TARGETING_MATCH');
         (matches ??= new Map()).set(variant, made);

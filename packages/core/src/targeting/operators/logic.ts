@@ -34,7 +34,8 @@ function switchOn(input: OperatorInput): { key: string; cases: string[] } | unde
 const conditional: Operator = {
   pure: true,
   compile(input) {
-    const parts = input.args().map((c) => c.run);
+    const compiled = input.args();
+    const parts = compiled.map((c) => c.run);
     const chain: Rule = (d, x) => {
       let i = 0;
       for (; i < parts.length - 1; i += 2) {
@@ -61,6 +62,16 @@ const conditional: Operator = {
     if (parts.length === 1) return parts[0];
     if (parts.length === 3) {
       const [test, yes, no] = parts;
+      const [, then, otherwise] = compiled;
+      if (then.constant && otherwise.constant) {
+        // The commonest rule of all: a condition choosing between two variant names.
+        const a = then.value;
+        const b = otherwise.value;
+        return (d, x) => {
+          const t = test(d, x);
+          return t === true || (t !== false && truthy(t)) ? a : b;
+        };
+      }
       return (d, x) => {
         const t = test(d, x);
         return t === true || (t !== false && truthy(t)) ? yes(d, x) : no(d, x);
