@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { fractionalVectors } from '@switchyard/test-utils/node';
-import { cli, dir, EXAMPLES, file } from './helpers.js';
+import { BIN, cli, dir, EXAMPLES, file } from './helpers.js';
 
 describe('switchyard validate', () => {
   it('exits 0 for a valid file', async () => {
@@ -39,7 +39,7 @@ describe('switchyard evaluate', () => {
       value: true,
       variant: 'on',
       reason: 'TARGETING_MATCH',
-      flagMetadata: { flagSetId: 'shop', version: '1', owner: 'checkout', type: 'release', expires: '2027-01-31' },
+      flagMetadata: { flagSetId: 'shop', version: '1', owner: 'checkout', type: 'release', expiry: '2027-01-31' },
     });
   });
 
@@ -56,6 +56,17 @@ describe('switchyard evaluate', () => {
     const at = async (now: string) => JSON.parse((await cli('evaluate', timed, '--flag', 't', '--now', now)).stdout).variant;
     expect(await at('2027-01-15T08:00:00Z')).toBe('after');
     expect(await at('2026-01-01T00:00:00Z')).toBe('before');
+  });
+
+  it('a reader that stops early (| head) ends the batch quietly, exit 0', async () => {
+    const { spawn } = await import('node:child_process');
+    const cases = file('many.jsonl', Array.from({ length: 20_000 }, (_, i) => JSON.stringify({ flag: 'new-checkout', type: 'boolean', context: { targetingKey: `u${i}` } })).join('\n'));
+    const child = spawn(process.execPath, [BIN, 'evaluate', join(EXAMPLES, 'flags.json'), '--batch', cases], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (d) => (stderr += d));
+    child.stdout.once('data', () => child.stdout.destroy()); // what `head -1` does after its line
+    const code = await new Promise((resolve) => child.on('close', resolve));
+    expect({ code, stderr }).toEqual({ code: 0, stderr: '' });
   });
 
   it('evaluates a batch, one output line per case in order, marking unreadable lines', async () => {
