@@ -24,6 +24,8 @@ from the environment, --region, --appconfig-endpoint URL) or appconfig-agent:APP
 (--agent-url, default http://localhost:2772; token from APPCONFIG_AGENT_TOKEN). --appconfig-client-side
 marks flags from AppConfig sources visible to client keys. --state DIR keeps rollbacks (POST
 /v1/rollbacks) across restarts and shares them with replicas that use the same directory.
+Limits (docs/operations.md): --headers-timeout MS (10000: a client's headers must arrive in time),
+--max-connections N (20000), --max-streams N (SSE streams per environment, 10000; then 503).
 
 rollout writes a time-stepped fractional rule ($flagd.timestamp) that keeps users in as it grows.
 lint reports expired flags (metadata.expiry), rollouts older than 90 days, release/experiment flags at
@@ -79,6 +81,9 @@ export async function main(argv: string[], io: Output = stdio): Promise<number> 
             'appconfig-endpoint': { type: 'string' },
             'agent-url': { type: 'string' },
             'appconfig-client-side': { type: 'boolean' },
+            'headers-timeout': { type: 'string' },
+            'max-connections': { type: 'string' },
+            'max-streams': { type: 'string' },
             ...FORMAT_OPTIONS,
           },
         });
@@ -90,6 +95,9 @@ export async function main(argv: string[], io: Output = stdio): Promise<number> 
             appconfigEndpoint: values['appconfig-endpoint'],
             agentUrl: values['agent-url'],
             appconfigClientSide: values['appconfig-client-side'],
+            headersTimeout: values['headers-timeout'],
+            maxConnections: values['max-connections'],
+            maxStreams: values['max-streams'],
           },
           io,
         );

@@ -38,6 +38,26 @@ describe('switchyard serve', () => {
     expect(out).toContain('switchyard stopped');
   });
 
+  it('applies the limits given on the command line (--max-streams: 503 beyond it)', async () => {
+    const child = spawn(process.execPath, [BIN, 'serve', EXAMPLE, '--port', '0', '--max-streams', '1', '--headers-timeout', '2000'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    child.stdout.on('data', (d) => (out += d));
+    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    const first = new AbortController();
+    try {
+      await waitFor(() => out.includes('listening on'), 'the banner', 8000);
+      const url = out.match(/http:\/\/[\d.:]+/)![0];
+      expect((await fetch(`${url}/v1/stream`, { signal: first.signal })).status).toBe(200);
+      const second = await fetch(`${url}/v1/stream`);
+      expect(second.status).toBe(503);
+      expect(second.headers.get('retry-after')).toBe('30');
+    } finally {
+      first.abort();
+      child.kill('SIGTERM');
+    }
+    expect(await exited).toBe(0);
+  });
+
   it('refuses to listen beyond loopback without keys', async () => {
     const child = spawn(process.execPath, [BIN, 'serve', EXAMPLE, '--host', '0.0.0.0', '--port', '0'], { stdio: ['ignore', 'pipe', 'pipe'] });
     let err = '';

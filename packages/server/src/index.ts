@@ -1,4 +1,4 @@
-export { SwitchyardServer, type SwitchyardServerOptions } from './server.js';
+export { SwitchyardServer, DEFAULT_HTTP_LIMITS, type SwitchyardServerOptions, type HttpLimits } from './server.js';
 export { Environment, type Published, type AuditEntry, type Representation, type EnvironmentOptions, type Listener } from './environment.js';
 export { Metrics } from './metrics.js';
 export type { Rollback } from './rollbacks.js';

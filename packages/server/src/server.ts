@@ -5,7 +5,7 @@ import type { Scope } from './audience.js';
 import { Environment } from './environment.js';
 import { matchesIfNoneMatch, etagOf } from './http/etag.js';
 import { contextOf, evaluateAll, evaluateOne } from './http/ofrep.js';
-import { HttpError, readJsonBody, sendJson } from './http/respond.js';
+import { clientError, HttpError, readJsonBody, segmentAfter, sendJson } from './http/respond.js';
 import { StreamHub, type StreamOptions } from './http/sse.js';
 import { consoleLogger, type Logger } from './logger.js';
 import { Metrics } from './metrics.js';
@@ -28,7 +28,23 @@ export interface SwitchyardServerOptions {
   readonly state?: string;
   /** How long a source may be unreachable before it is reported (log, `/readyz` `unreachable`); default 10,000 ms. */
   readonly staleAfterMs?: number;
+  /** Bounds on what clients can hold (see docs/operations.md). */
+  readonly limits?: Partial<HttpLimits>;
 }
+
+/** What one client — or many — can make the server hold. */
+export interface HttpLimits {
+  /** A request's headers must arrive within this; slow-loris connections are closed after it. Default 10,000 ms. */
+  readonly headersTimeoutMs: number;
+  /** A whole request (headers and body) must arrive within this. Default 30,000 ms. */
+  readonly requestTimeoutMs: number;
+  /** Open connections at most (streams included); beyond it new ones are refused. Default 20,000. */
+  readonly maxConnections: number;
+  /** SSE streams per environment at most; beyond it `503` with `Retry-After`. Default 10,000. */
+  readonly maxStreamsPerEnvironment: number;
+}
+
+export const DEFAULT_HTTP_LIMITS: HttpLimits = { headersTimeoutMs: 10_000, requestTimeoutMs: 30_000, maxConnections: 20_000, maxStreamsPerEnvironment: 10_000 };
 
 const CLIENT_CACHE = 'public, max-age=0, s-maxage=1, stale-while-revalidate=30, stale-if-error=86400';
 const SERVER_CACHE = 'private, no-cache';
@@ -59,8 +75,24 @@ export class SwitchyardServer {
       this.environments.set(name, env);
     }
     this.describeMetrics();
-    this.http = createServer({ keepAliveTimeout: 65_000 }, (req, res) => void this.handle(req, res));
+    this.limits = { ...DEFAULT_HTTP_LIMITS, ...options.limits };
+    const { headersTimeoutMs, requestTimeoutMs, maxConnections } = this.limits;
+    this.http = createServer(
+      // Timeouts are checked every second, so a connection that never finishes its request is gone in seconds.
+      { keepAliveTimeout: 65_000, headersTimeout: headersTimeoutMs, requestTimeout: requestTimeoutMs, connectionsCheckingInterval: 1000 },
+      (req, res) => {
+        // The one error boundary: whatever a request does, the process stays up.
+        this.handle(req, res).catch((e: unknown) => this.failed(req, res, e));
+      },
+    );
+    this.http.maxConnections = maxConnections;
+    this.http.on('clientError', (_error, socket) => {
+      if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
+      else socket.destroy();
+    });
   }
+
+  readonly limits: HttpLimits;
 
   get open(): boolean {
     return this.keys === undefined;
@@ -87,13 +119,25 @@ export class SwitchyardServer {
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const url = new URL(req.url ?? '/', 'http://localhost');
+    let url: URL;
+    try {
+      url = new URL(req.url ?? '/', 'http://localhost');
+    } catch {
+      // e.g. `GET http://[::1/v1/flags`: an absolute request-target no URL parser accepts.
+      return sendJson(res, 400, { error: 'malformed request target' }, { Connection: 'close' });
+    }
     const route = routeOf(req.method ?? 'GET', url.pathname);
     res.on('finish', () => this.metrics.inc('switchyard_http_requests_total', { route: route.name, status: String(res.statusCode) }));
     const cors = this.corsHeaders(req);
     try {
+      switch (route.name) {
+        case 'not-found':
+          throw new HttpError(404, { error: `no route for ${req.method} ${url.pathname}` });
+        case 'method':
+          throw new HttpError(405, { error: `${req.method} is not allowed on ${url.pathname}` }, { Allow: route.allow! });
+      }
       if (req.method === 'OPTIONS') {
-        res.writeHead(204, { ...cors, 'Access-Control-Allow-Methods': 'GET, HEAD, POST, DELETE, OPTIONS', 'Access-Control-Allow-Headers': ALLOWED_HEADERS, 'Access-Control-Max-Age': '600' });
+        res.writeHead(204, { ...cors, 'Access-Control-Allow-Methods': `${route.allow}, OPTIONS`, 'Access-Control-Allow-Headers': ALLOWED_HEADERS, 'Access-Control-Max-Age': '600' });
         res.end();
         return;
       }
@@ -101,18 +145,15 @@ export class SwitchyardServer {
         case 'healthz':
           return sendJson(res, 200, { status: 'ok' }, cors);
         case 'readyz':
-          return this.readyz(res, cors);
+          return this.readyz(req, url, res, cors);
         case 'metrics':
           res.writeHead(200, { 'Content-Type': 'text/plain; version=0.0.4; charset=utf-8' });
           res.end(this.metrics.render());
           return;
-        case 'not-found':
-          throw new HttpError(404, { error: `no route for ${req.method} ${url.pathname}` });
-        case 'method':
-          throw new HttpError(405, { error: `${req.method} is not allowed on ${url.pathname}` }, { Allow: route.allow! });
       }
+      if (this.open && (route.name === 'rollbacks' || route.name === 'rollback-one') && req.method !== 'GET' && req.method !== 'HEAD') this.refuseForgery(req);
 
-      const principal = this.authenticate(req, url);
+      const principal = this.authenticate(req, url, route.name === 'flags' || route.name === 'stream');
       const env = this.environments.get(principal.environment)!;
       const published = env.current;
       if (!published) throw new HttpError(503, { error: `environment "${env.name}" has no valid flag document yet` }, { 'Retry-After': '1' });
@@ -130,6 +171,9 @@ export class SwitchyardServer {
           return sendJson(res, 200, rep.body, headers);
         }
         case 'stream': {
+          if (this.streams.count(env.name) >= this.limits.maxStreamsPerEnvironment) {
+            throw new HttpError(503, { error: `too many streams for environment "${env.name}"; poll ${PATHS.flags} or retry later` }, { 'Retry-After': '30' });
+          }
           const lastEventId = (req.headers[HEADERS.lastEventId] as string | undefined) ?? url.searchParams.get(QUERY.lastEventId) ?? undefined;
           this.streams.open(req, res, env, scope, lastEventId, cors);
           return;
@@ -142,7 +186,7 @@ export class SwitchyardServer {
         case 'rollbacks': {
           if (scope !== 'server') throw new HttpError(403, { error: 'rollbacks are for server keys' });
           if (req.method === 'GET' || req.method === 'HEAD') return sendJson(res, 200, { environment: env.name, rollbacks: env.activeRollbacks() }, cors);
-          const body = (await readJsonBody(req)) as Partial<Record<keyof RollbackRequest, unknown>> | null;
+          const body = (await readJsonBody(req, false)) as Partial<Record<keyof RollbackRequest, unknown>> | null;
           const { flag, variant, reason } = body ?? {};
           if (typeof flag !== 'string' || typeof variant !== 'string') throw new HttpError(400, { error: 'body must be {"flag": string, "variant": string, "reason"?: string}' });
           try {
@@ -155,17 +199,17 @@ export class SwitchyardServer {
         }
         case 'rollback-one': {
           if (scope !== 'server') throw new HttpError(403, { error: 'rollbacks are for server keys' });
-          const flag = decodeURIComponent(url.pathname.slice(`${PATHS.rollbacks}/`.length));
+          const flag = segmentAfter(url.pathname, `${PATHS.rollbacks}/`, false);
           if (!env.lift(flag, `lifted by ${principal.name}`)) throw new HttpError(404, { error: `no rollback on "${flag}"` });
           return sendJson(res, 200, { environment: env.name, version: env.current!.version, lifted: flag }, cors);
         }
         case 'ofrep-one': {
-          const key = decodeURIComponent(url.pathname.slice(`${PATHS.ofrepFlags}/`.length));
-          const { status, body } = evaluateOne(published.snapshot, scope, key, contextOf(await readJsonBody(req)));
+          const key = segmentAfter(url.pathname, `${PATHS.ofrepFlags}/`, true);
+          const { status, body } = evaluateOne(published.snapshot, scope, key, contextOf(await readJsonBody(req, true)));
           return sendJson(res, status, body, cors);
         }
         case 'ofrep-all': {
-          const body = JSON.stringify(evaluateAll(published.snapshot, scope, contextOf(await readJsonBody(req))));
+          const body = JSON.stringify(evaluateAll(published.snapshot, scope, contextOf(await readJsonBody(req, true))));
           const etag = etagOf(body);
           const headers = { ...cors, ETag: etag, 'Cache-Control': 'private, no-cache' };
           if (matchesIfNoneMatch(req.headers['if-none-match'], etag)) {
@@ -177,11 +221,32 @@ export class SwitchyardServer {
         }
       }
     } catch (e) {
-      if (e instanceof HttpError) return sendJson(res, e.status, e.body, { ...cors, ...e.headers });
-      this.logger.error(`internal error on ${req.method} ${url.pathname}: ${(e as Error).stack ?? e}`);
-      if (!res.headersSent) sendJson(res, 500, { errorDetails: 'internal error' }, cors);
-      else res.destroy();
+      if (e instanceof HttpError && !res.headersSent) return sendJson(res, e.status, e.body, { ...cors, ...e.headers });
+      this.failed(req, res, e, url.pathname);
     }
+  }
+
+  /**
+   * The last resort: a client that went away (an aborted upload) is not an error worth a log line;
+   * anything else is ours, logged with its stack, answered 500 without details.
+   */
+  private failed(req: IncomingMessage, res: ServerResponse, e: unknown, path = '?'): void {
+    if (req.destroyed || req.aborted || (e as NodeJS.ErrnoException)?.code === 'ECONNRESET') return void res.destroy();
+    this.logger.error(`internal error on ${req.method} ${path}: ${(e as Error)?.stack ?? e}`);
+    if (!res.headersSent) sendJson(res, 500, { error: 'internal error' });
+    else res.destroy();
+  }
+
+  /**
+   * An open server has no key to check, so a web page on any site could roll back a developer's
+   * flags with a "simple" request: refuse a foreign `Origin`, and a POST that is not JSON.
+   */
+  private refuseForgery(req: IncomingMessage): void {
+    const origin = req.headers.origin;
+    const allowed = this.options.access?.corsOrigins;
+    if (origin && allowed !== '*' && !(allowed ?? []).includes(origin)) throw new HttpError(403, { error: `state-changing requests from origin ${origin} are not allowed` });
+    const type = req.headers['content-type']?.split(';')[0].trim().toLowerCase();
+    if (req.method === 'POST' && type !== 'application/json') throw new HttpError(415, { error: 'send the body as Content-Type: application/json' });
   }
 
   /**
@@ -189,7 +254,7 @@ export class SwitchyardServer {
    * send headers). Open servers take the environment from `X-Switchyard-Environment` or `?env=`
    * (default: the first) and the scope from `?scope=client` (to try client filtering locally).
    */
-  private authenticate(req: IncomingMessage, url: URL): Principal {
+  private authenticate(req: IncomingMessage, url: URL, keyInQueryAllowed: boolean): Principal {
     if (!this.keys) {
       const name = (req.headers[HEADERS.environment] as string | undefined) ?? url.searchParams.get(QUERY.env) ?? this.environments.keys().next().value!;
       if (!this.environments.has(name)) throw new HttpError(404, { error: `no environment "${name}"` });
@@ -197,7 +262,10 @@ export class SwitchyardServer {
       return { environment: name, scope, name: 'open' };
     }
     const auth = req.headers.authorization;
-    const presented = (auth?.startsWith('Bearer ') ? auth.slice(7).trim() : undefined) ?? (req.headers[HEADERS.apiKey] as string | undefined) ?? url.searchParams.get(QUERY.key) ?? undefined;
+    const bearer = auth && /^bearer\s+/i.test(auth) ? auth.replace(/^bearer\s+/i, '').trim() : undefined;
+    // `?key=` only where EventSource needs it (reading the stream and flags): keys in URLs end up in access logs.
+    const inQuery = keyInQueryAllowed && req.method === 'GET' ? url.searchParams.get(QUERY.key) : null;
+    const presented = bearer ?? (req.headers[HEADERS.apiKey] as string | undefined) ?? inQuery ?? undefined;
     if (!presented) throw new HttpError(401, { error: 'missing API key (Authorization: Bearer KEY, X-API-Key, or ?key=)' }, { 'WWW-Authenticate': 'Bearer' });
     const principal = this.keys.lookup(presented);
     if (!principal) throw new HttpError(401, { error: 'invalid API key' }, { 'WWW-Authenticate': 'Bearer error="invalid_token"' });
@@ -212,21 +280,35 @@ export class SwitchyardServer {
     return { 'Access-Control-Allow-Origin': allowed === '*' ? '*' : origin, 'Access-Control-Expose-Headers': 'ETag', Vary: 'Origin' };
   }
 
-  private readyz(res: ServerResponse, cors: Record<string, string>): void {
+  /**
+   * Ready or not per environment, for anyone (load balancers carry no keys). The details — versions,
+   * sources, rejected documents with their paths — only for a server key of that environment (or an
+   * open server): they name flags, and server-only flags never leave the server without one.
+   */
+  private readyz(req: IncomingMessage, url: URL, res: ServerResponse, cors: Record<string, string>): void {
+    let viewer: Principal | undefined;
+    try {
+      viewer = req.headers.authorization || req.headers[HEADERS.apiKey] ? this.authenticate(req, url, false) : undefined;
+    } catch {
+      viewer = undefined; // a wrong key still gets the public answer
+    }
     const environments: Record<string, unknown> = {};
     let ready = true;
     for (const env of this.environments.values()) {
       ready &&= env.current !== undefined;
-      environments[env.name] = {
-        ready: env.current !== undefined,
-        version: env.current?.version,
-        etag: env.current?.server.etag,
-        flags: env.current?.snapshot.flags.size,
-        loadedAt: env.current?.at.toISOString(),
-        source: env.source.description,
-        ...(env.lastError ? { lastError: env.lastError } : {}),
-        ...(env.unreachable ? { unreachable: env.unreachable } : {}),
-      };
+      const details = this.open || (viewer?.scope === 'server' && viewer.environment === env.name);
+      environments[env.name] = details
+        ? {
+            ready: env.current !== undefined,
+            version: env.current?.version,
+            etag: env.current?.server.etag,
+            flags: env.current?.snapshot.flags.size,
+            loadedAt: env.current?.at.toISOString(),
+            source: env.source.description,
+            ...(env.lastError ? { lastError: env.lastError } : {}),
+            ...(env.unreachable ? { unreachable: env.unreachable } : {}),
+          }
+        : { ready: env.current !== undefined };
     }
     sendJson(res, ready ? 200 : 503, { ready, environments }, cors);
   }
@@ -266,7 +348,7 @@ function routeOf(method: string, path: string): Route {
     [PATHS.readyz, 'readyz', get, 'GET, HEAD'],
     [PATHS.metrics, 'metrics', get, 'GET, HEAD'],
     [PATHS.flags, 'flags', get, 'GET, HEAD'],
-    [PATHS.stream, 'stream', get, 'GET'],
+    [PATHS.stream, 'stream', method === 'GET' || method === 'OPTIONS', 'GET'],
     [PATHS.changes, 'changes', get, 'GET, HEAD'],
     [PATHS.rollbacks, 'rollbacks', get || post, 'GET, HEAD, POST'],
     [childOf(PATHS.rollbacks), 'rollback-one', method === 'DELETE' || method === 'OPTIONS', 'DELETE'],
@@ -274,7 +356,7 @@ function routeOf(method: string, path: string): Route {
     [childOf(PATHS.ofrepFlags), 'ofrep-one', post, 'POST'],
   ];
   for (const [pattern, name, ok, allow] of table) {
-    if (typeof pattern === 'string' ? path === pattern : pattern(path)) return ok ? { name } : { name: 'method', allow };
+    if (typeof pattern === 'string' ? path === pattern : pattern(path)) return ok ? { name, allow } : { name: 'method', allow };
   }
   return { name: 'not-found' };
 }

@@ -146,7 +146,7 @@ describe('reloads from the file', () => {
 
     expect(await (await get('/v1/flags')).text()).toBe(good);
     expect((await get('/v1/flags')).headers.get('etag')).toBe(etag);
-    const ready = await (await fetch(`${url}/readyz`)).json();
+    const ready = await (await get('/readyz')).json();
     expect(ready.ready).toBe(true);
     expect(ready.environments.production.lastError.issues).toEqual([
       { path: 'flags.banner.state', message: 'must be "ENABLED" or "DISABLED", not "ON"' },
@@ -158,7 +158,7 @@ describe('reloads from the file', () => {
 
     writeAtomically(file, flags({ extra: { state: 'ENABLED', variants: { on: true }, defaultVariant: 'on' } }));
     await waitFor(async () => 'extra' in (await (await get('/v1/flags')).json()).flags, 'the fixed file to be served');
-    expect((await (await fetch(`${url}/readyz`)).json()).environments.production.lastError).toBeUndefined();
+    expect((await (await get('/readyz')).json()).environments.production.lastError).toBeUndefined();
   });
 
   it('never serves a half-written file while it is being written in place', async () => {
@@ -186,9 +186,14 @@ describe('reloads from the file', () => {
   it('is not ready (503) until a valid document loads', async () => {
     const { url, file, get } = await start({ content: '{"flags": 1}' });
     expect((await fetch(`${url}/healthz`)).status).toBe(200);
-    const ready = await fetch(`${url}/readyz`);
+    const ready = await get('/readyz');
     expect(ready.status).toBe(503);
     expect((await ready.json()).environments.production.lastError.issues[0]).toEqual({ path: 'flags', message: 'must be an object' });
+    // Without a server key: ready or not, nothing about the document.
+    const anonymous = await fetch(`${url}/readyz`);
+    expect(anonymous.status).toBe(503);
+    expect(await anonymous.json()).toEqual({ ready: false, environments: { production: { ready: false } } });
+    expect(await (await get('/readyz', CLIENT_KEY)).json()).toEqual({ ready: false, environments: { production: { ready: false } } });
     const flagsRes = await get('/v1/flags');
     expect(flagsRes.status).toBe(503);
     expect(flagsRes.headers.get('retry-after')).toBe('1');
@@ -354,13 +359,13 @@ describe('file source', () => {
     unlinkSync(file);
     await waitFor(() => logs.some((l) => l.includes('ENOENT')), 'the missing file to be reported');
     expect((await get('/v1/flags')).headers.get('etag')).toBe(etag);
-    const ready = (await (await fetch(`${url}/readyz`)).json()).environments.production;
+    const ready = (await (await get('/readyz')).json()).environments.production;
     expect(ready.unreachable.message).toContain('ENOENT');
     expect(ready.lastError).toBeUndefined(); // a missing file is not a rejected document
     writeAtomically(file, flags({ back: { state: 'ENABLED', variants: { on: true }, defaultVariant: 'on' } }));
     await waitFor(async () => 'back' in (await (await get('/v1/flags')).json()).flags, 'the restored file');
     expect(logs.filter((l) => l.includes('ENOENT'))).toHaveLength(1);
-    expect((await (await fetch(`${url}/readyz`)).json()).environments.production.unreachable).toBeUndefined();
+    expect((await (await get('/readyz')).json()).environments.production.unreachable).toBeUndefined();
   });
 });
 

@@ -10,6 +10,17 @@ export interface ServeOptions extends SourceFlags {
   cors?: string[];
   /** Directory for rollbacks, so they survive restarts and reach replicas sharing it. */
   state?: string;
+  headersTimeout?: string;
+  maxConnections?: string;
+  maxStreams?: string;
+}
+
+/** A positive whole number from a flag, or undefined when the flag is absent. */
+function positiveInt(value: string | undefined, flag: string): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n <= 0) throw new UsageError(`${flag} must be a positive whole number, not ${value}`);
+  return n;
 }
 
 const LOOPBACK = new Set(['127.0.0.1', 'localhost', '::1']);
@@ -53,6 +64,11 @@ export async function serve(args: string[], options: ServeOptions, io: Output, s
     throw new UsageError(`refusing to serve on ${host} without --keys: without keys every request gets every flag`);
   }
 
+  const limits = {
+    headersTimeoutMs: positiveInt(options.headersTimeout, '--headers-timeout'),
+    maxConnections: positiveInt(options.maxConnections, '--max-connections'),
+    maxStreamsPerEnvironment: positiveInt(options.maxStreams, '--max-streams'),
+  };
   const sources = environments.map(({ name, file }) => ({ name, source: sourceFor(file, options) }));
   let server: SwitchyardServer;
   try {
@@ -62,6 +78,7 @@ export async function serve(args: string[], options: ServeOptions, io: Output, s
       access,
       logger: { info: io.out, warn: io.err, error: io.err },
       state: options.state,
+      limits: Object.fromEntries(Object.entries(limits).filter(([, v]) => v !== undefined)),
     });
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;

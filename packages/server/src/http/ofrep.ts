@@ -21,8 +21,12 @@ export function evaluable(snapshot: Snapshot, scope: Scope, key: string): boolea
  * One OFREP evaluation result. A resolution without a variant (DISABLED, DEFAULT without a default
  * variant) carries no `value`: the provider then uses the code default (OFREP ADR 0006).
  */
-export function ofrepResult(key: string, details: ResolutionDetails<unknown>) {
-  if (details.errorCode) return { key, errorCode: details.errorCode, errorDetails: details.errorMessage ?? details.errorCode };
+export function ofrepResult(key: string, details: ResolutionDetails<unknown>, scope: Scope = 'server') {
+  if (details.errorCode) {
+    // An error message can quote the rule (a regex, a list of emails): client keys get the code only.
+    const errorDetails = scope === 'client' ? `flag '${key}' could not be evaluated (${details.errorCode})` : (details.errorMessage ?? details.errorCode);
+    return { key, errorCode: details.errorCode, errorDetails };
+  }
   const out: Record<string, unknown> = { key, reason: details.reason };
   if (details.variant !== undefined) {
     out.value = details.value;
@@ -34,14 +38,14 @@ export function ofrepResult(key: string, details: ResolutionDetails<unknown>) {
 
 export function evaluateOne(snapshot: Snapshot, scope: Scope, key: string, context: EvaluationContext): { status: number; body: object } {
   if (!evaluable(snapshot, scope, key)) return { status: 404, body: { key, errorCode: 'FLAG_NOT_FOUND', errorDetails: `flag '${key}' not found` } };
-  const result = ofrepResult(key, snapshot.resolve(key, undefined, undefined, context));
+  const result = ofrepResult(key, snapshot.resolve(key, undefined, undefined, context), scope);
   return { status: 'errorCode' in result ? 400 : 200, body: result };
 }
 
 export function evaluateAll(snapshot: Snapshot, scope: Scope, context: EvaluationContext): { flags: object[] } {
   const flags: object[] = [];
   for (const key of snapshot.flags.keys()) {
-    if (evaluable(snapshot, scope, key)) flags.push(ofrepResult(key, snapshot.resolve(key, undefined, undefined, context)));
+    if (evaluable(snapshot, scope, key)) flags.push(ofrepResult(key, snapshot.resolve(key, undefined, undefined, context), scope));
   }
   return { flags };
 }

@@ -16,20 +16,35 @@ export function sendJson(res: ServerResponse, status: number, body: unknown, hea
   res.end(res.req.method === 'HEAD' ? undefined : text);
 }
 
+/** A client's mistake: the error body in OFREP's shape (errorCode/errorDetails) or Switchyard's ({error}). */
+export function clientError(status: number, message: string, ofrep: boolean, headers?: Record<string, string>): HttpError {
+  return new HttpError(status, ofrep ? { errorCode: 'INVALID_CONTEXT', errorDetails: message } : { error: message }, headers);
+}
+
 /** Reads a JSON request body of at most `limit` bytes; an empty body reads as `{}`. */
-export async function readJsonBody(req: IncomingMessage, limit = 1024 * 1024): Promise<unknown> {
+export async function readJsonBody(req: IncomingMessage, ofrep: boolean, limit = 1024 * 1024): Promise<unknown> {
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of req) {
     size += (chunk as Buffer).length;
-    if (size > limit) throw new HttpError(413, { errorCode: 'INVALID_CONTEXT', errorDetails: `request body over ${limit} bytes` });
+    if (size > limit) throw clientError(413, `request body over ${limit} bytes`, ofrep, { Connection: 'close' });
     chunks.push(chunk as Buffer);
   }
   const text = Buffer.concat(chunks).toString('utf8');
   if (text.trim() === '') return {};
   try {
     return JSON.parse(text);
-  } catch (e) {
-    throw new HttpError(400, { errorCode: 'INVALID_CONTEXT', errorDetails: `request body is not valid JSON: ${(e as Error).message}` });
+  } catch {
+    // JSON.parse's message quotes the body back: say where, not what.
+    throw clientError(400, 'request body is not valid JSON', ofrep);
+  }
+}
+
+/** One path segment after `prefix`, percent-decoded; a malformed escape is the client's 400. */
+export function segmentAfter(path: string, prefix: string, ofrep: boolean): string {
+  try {
+    return decodeURIComponent(path.slice(prefix.length));
+  } catch {
+    throw clientError(400, 'malformed percent-escape in the path', ofrep);
   }
 }
