@@ -42,7 +42,7 @@ export { serverSource, type ServerSourceOptions } from './sync/server-source.js'
 export { SseStream, type SseStreamOptions, type EventSourceLike, type EventSourceFactory } from './sync/sse-stream.js';
 export { LiveEvaluator } from './sync/live.js';
 export { serverUrl, bearer, type ServerConnection } from './protocol/connection.js';
-export { PATHS, HEADERS, QUERY, SSE_EVENTS, type SseEventName, type StreamPayload, type RollbackRequest, type OfrepRequest, type OfrepResult } from './protocol/wire.js';
+export { PATHS, HEADERS, QUERY, SSE_EVENTS, type SseEventName, type StreamPayload, type HeartbeatPayload, type RollbackRequest, type OfrepRequest, type OfrepResult } from './protocol/wire.js';
 export {
   ProviderLifecycle,
   ProviderStartError,

@@ -89,6 +89,23 @@ describe('SwitchyardProvider against the real server', () => {
     await waitFor(async () => (await c.getBooleanValue('kill-switch', true)) === false, 'the change made while the server was down', 10_000);
   });
 
+  it('notices a silent server (hung, or a black-holing proxy): STALE, still serving, READY and caught up when it speaks again', async () => {
+    const file = join(tempDir(), 'flags.json');
+    writeFileSync(file, JSON.stringify(doc('on')));
+    const server = new SwitchyardServer({ environments: [{ name: 'default', source: new FileSource(file, { debounceMs: 5 }) }], logger: silentLogger, streams: { heartbeatMs: 100 } });
+    const gate = new TcpGate(Number(new URL(await server.listen(0, '127.0.0.1')).port));
+    cleanup.push(() => server.close(), () => gate.stop());
+    const url = await gate.listen();
+    const { client: c, events } = await client({ source: { type: 'sse', url, pollIntervalMs: 100, timeoutMs: 200, backoff: { initialMs: 50, maxMs: 100 } }, staleAfterMs: 300 });
+    gate.freeze(); // nothing closes, nothing passes: only the missing heartbeats tell
+    await waitFor(() => c.providerStatus === ProviderStatus.STALE, 'STALE from silence');
+    expect(await c.getBooleanValue('kill-switch', false)).toBe(true);
+    writeAtomically(file, doc('off'));
+    gate.thaw();
+    await waitFor(async () => c.providerStatus === ProviderStatus.READY && (await c.getBooleanValue('kill-switch', true)) === false, 'READY with the change made meanwhile', 10_000);
+    expect(events.map((e) => e.type)).toContain(ProviderEvents.Stale);
+  });
+
   it('reports an invalid document with PROVIDER_ERROR and keeps serving the old values', async () => {
     // The Switchyard server never serves an invalid file, so a raw HTTP server plays a broken backend.
     const url = await rawServer((req, res) => {

@@ -220,7 +220,9 @@ describe('GET /v1/stream (SSE)', () => {
     expect(change.event).toBe('change');
     expect(JSON.parse(change.data)).toMatchObject({ version: 2, changed: ['vip-pricing'] });
     expect(JSON.parse(change.data).document.flags['vip-pricing'].state).toBe('DISABLED');
-    await waitFor(() => sse.comments.includes('heartbeat'), 'a heartbeat');
+    // A heartbeat at once, announcing its interval, then one every interval.
+    await waitFor(() => sse.heartbeats.length >= 2, 'heartbeats');
+    expect(JSON.parse(sse.heartbeats[0].data)).toEqual({ intervalMs: 100 });
   });
 
   it('resumes with Last-Event-ID: nothing when up to date, every missed key otherwise', async () => {

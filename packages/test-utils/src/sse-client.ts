@@ -9,6 +9,8 @@ export interface SseEvent {
 /** A minimal SSE reader over fetch, so the tests see exactly the bytes a client would. */
 export class SseClient {
   readonly events: SseEvent[] = [];
+  /** `heartbeat` events, kept apart so `events` holds the documents only. */
+  readonly heartbeats: SseEvent[] = [];
   readonly comments: string[] = [];
   retry?: number;
   private readonly controller = new AbortController();
@@ -53,7 +55,7 @@ export class SseClient {
             hasData = true;
           }
         }
-        if (hasData) this.events.push(event);
+        if (hasData) (event.event === 'heartbeat' ? this.heartbeats : this.events).push(event);
       }
     }
   }

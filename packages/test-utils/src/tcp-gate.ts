@@ -1,9 +1,10 @@
 import { createServer, connect, type Server, type Socket } from 'node:net';
 
 /**
- * A TCP gate on 127.0.0.1 in front of a server: `close()` cuts every connection and refuses new ones
- * (the backend "dies") while the gate keeps its port, so a test can bring a backend back — even a new
- * one on another port — at the same address without reusing a port someone else may have taken.
+ * A TCP gate on 127.0.0.1 in front of a server. `close()` cuts every connection and refuses new ones
+ * (the backend "dies"); `freeze()` keeps every connection open but lets nothing through, and holds new
+ * ones (a hung server, or a proxy black-holing traffic). The gate keeps its port throughout, so a
+ * test can bring a backend back — even a new one on another port — at the same address.
  */
 export class TcpGate {
   url = '';
@@ -11,7 +12,10 @@ export class TcpGate {
   refused = 0;
   private readonly server: Server;
   private readonly sockets = new Set<Socket>();
+  private readonly pairs = new Set<[Socket, Socket]>();
+  private readonly held = new Set<Socket>();
   private open = true;
+  private frozen = false;
 
   constructor(private target: number) {
     this.server = createServer((client) => {
@@ -19,15 +23,9 @@ export class TcpGate {
         this.refused++;
         return void client.destroy();
       }
-      const upstream = connect(this.target, '127.0.0.1');
-      for (const s of [client, upstream]) {
-        this.sockets.add(s);
-        s.on('close', () => this.sockets.delete(s));
-        s.on('error', () => undefined);
-      }
-      client.pipe(upstream).pipe(client);
-      client.on('close', () => upstream.destroy());
-      upstream.on('close', () => client.destroy());
+      this.track(client);
+      if (this.frozen) this.held.add(client);
+      else this.join(client);
     });
   }
 
@@ -50,8 +48,46 @@ export class TcpGate {
     this.open = true;
   }
 
+  /** Nothing passes any more, in either direction, and nothing is closed: silence. */
+  freeze(): void {
+    this.frozen = true;
+    for (const [client, upstream] of this.pairs) {
+      client.unpipe(upstream);
+      upstream.unpipe(client);
+      client.pause();
+      upstream.pause();
+    }
+  }
+
+  /** Traffic flows again, including what waited. */
+  thaw(): void {
+    this.frozen = false;
+    for (const [client, upstream] of this.pairs) {
+      client.pipe(upstream);
+      upstream.pipe(client);
+    }
+    for (const client of this.held) this.join(client);
+    this.held.clear();
+  }
+
   async stop(): Promise<void> {
     this.close();
     await new Promise((resolve) => this.server.close(resolve));
+  }
+
+  private track(s: Socket): void {
+    this.sockets.add(s);
+    s.on('close', () => this.sockets.delete(s));
+    s.on('error', () => undefined);
+  }
+
+  private join(client: Socket): void {
+    const upstream = connect(this.target, '127.0.0.1');
+    this.track(upstream);
+    const pair: [Socket, Socket] = [client, upstream];
+    this.pairs.add(pair);
+    client.pipe(upstream).pipe(client);
+    client.on('close', () => (upstream.destroy(), this.pairs.delete(pair)));
+    upstream.on('close', () => client.destroy());
   }
 }

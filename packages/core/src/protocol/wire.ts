@@ -25,8 +25,17 @@ export const HEADERS = /* @__PURE__ */ Object.freeze({
  */
 export const QUERY = /* @__PURE__ */ Object.freeze({ key: 'key', env: 'env', scope: 'scope', lastEventId: 'lastEventId', limit: 'limit' });
 
-/** SSE event names on `/v1/stream`: the whole document first, then the whole document on every change. */
-export const SSE_EVENTS = /* @__PURE__ */ Object.freeze({ snapshot: 'snapshot', change: 'change' } as const);
+/**
+ * SSE event names on `/v1/stream`: the whole document first, then the whole document on every change,
+ * and a heartbeat announcing its own interval (`{"intervalMs": N}`), so a client can tell a silent
+ * server from a quiet one (EventSource hides comments).
+ */
+export const SSE_EVENTS = /* @__PURE__ */ Object.freeze({ snapshot: 'snapshot', change: 'change', heartbeat: 'heartbeat' } as const);
+
+/** The `data:` of a `heartbeat` event. */
+export interface HeartbeatPayload {
+  readonly intervalMs: number;
+}
 export type SseEventName = (typeof SSE_EVENTS)[keyof typeof SSE_EVENTS];
 
 /** The `data:` of a `snapshot` or `change` event. */

@@ -1,4 +1,4 @@
-import { SSE_EVENTS, type StreamPayload } from '../protocol/wire.js';
+import { SSE_EVENTS, type HeartbeatPayload, type StreamPayload } from '../protocol/wire.js';
 import type { SyncSink, SyncSource } from './events.js';
 import { HttpPoller, type HttpPollerOptions } from './http-poller.js';
 import { systemTimers, type Timers } from './timers.js';
@@ -12,6 +12,8 @@ export interface EventSourceLike {
 export type EventSourceFactory = (url: string) => EventSourceLike;
 
 const CLOSED = 2;
+/** Heartbeats missed before a stream counts as lost: a silent server is noticed in 3 intervals. */
+const MISSED_HEARTBEATS = 3;
 
 export interface SseStreamOptions {
   /** The stream endpoint, e.g. `http://127.0.0.1:8013/v1/stream`. */
@@ -30,7 +32,9 @@ export interface SseStreamOptions {
 /**
  * Server-Sent Events from the Switchyard server (`snapshot` and `change` events carry the whole
  * document). EventSource reconnects by itself and resumes with `Last-Event-ID`; when the stream is
- * refused or stays down, a poller takes over until streaming works again.
+ * refused or stays down, a poller takes over until streaming works again. A server that goes silent
+ * (hung, or a proxy black-holing the connection) is noticed too: once it has announced its heartbeat
+ * interval, three missed heartbeats close the stream, start polling and retry streaming later.
  */
 export class SseStream implements SyncSource {
   readonly description: string;
@@ -39,6 +43,9 @@ export class SseStream implements SyncSource {
   /** Either the wait before polling starts (stream down) or before streaming is tried again (refused). */
   private timer?: unknown;
   private running = false;
+  /** The server's heartbeat interval, once announced. */
+  private heartbeatMs?: number;
+  private watchdog?: unknown;
 
   constructor(private readonly options: SseStreamOptions) {
     this.description = `sse:${options.url}`;
@@ -55,8 +62,23 @@ export class SseStream implements SyncSource {
 
   stop(): void {
     this.running = false;
+    this.timers.clearTimeout(this.watchdog);
     this.source?.close();
     this.fallback();
+  }
+
+  /** (Re)arms the silence watchdog: nothing — not even a heartbeat — for three intervals is a lost stream. */
+  private watch(sink: SyncSink): void {
+    this.timers.clearTimeout(this.watchdog);
+    if (this.heartbeatMs === undefined || !this.running) return;
+    const ms = this.heartbeatMs * MISSED_HEARTBEATS;
+    this.watchdog = this.timers.setTimeout(() => {
+      sink.unreachable(new Error(`stream ${this.options.url}: silent for ${ms} ms (no heartbeat)`));
+      this.source?.close();
+      this.source = undefined;
+      this.fallback(sink);
+      this.timer = this.timers.setTimeout(() => this.connect(sink), this.options.retryStreamMs ?? 30_000);
+    }, ms);
   }
 
   private connect(sink: SyncSink): void {
@@ -70,14 +92,28 @@ export class SseStream implements SyncSource {
       } catch {
         // not JSON: validation reports it with a path
       }
+      this.watch(sink);
       sink.payload(document);
     };
     source.addEventListener('open', () => {
       this.fallback();
+      this.watch(sink);
       sink.reachable();
     });
     source.addEventListener(SSE_EVENTS.snapshot, onDocument);
     source.addEventListener(SSE_EVENTS.change, onDocument);
+    source.addEventListener(SSE_EVENTS.heartbeat, (event) => {
+      let interval: unknown;
+      try {
+        interval = (JSON.parse(String(event.data)) as HeartbeatPayload).intervalMs;
+      } catch {
+        // an unreadable heartbeat still says the server is alive
+      }
+      // Bounded: a hostile or broken value can neither disable the watchdog nor make it fire constantly.
+      if (typeof interval === 'number' && Number.isFinite(interval)) this.heartbeatMs = Math.min(Math.max(interval, 100), 300_000);
+      this.watch(sink);
+    });
+    this.watch(sink); // a server known to send heartbeats that stays silent on reconnect is lost too
     source.addEventListener('error', (event) => {
       if (!this.running || source !== this.source) return;
       sink.unreachable(new Error(`stream ${url}: ${event.code ? `HTTP ${event.code}` : (event.message ?? 'connection lost')}`));

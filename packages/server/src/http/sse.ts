@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { SSE_EVENTS, type SseEventName, type StreamPayload } from '@switchyard/core';
+import { SSE_EVENTS, type HeartbeatPayload, type SseEventName, type StreamPayload } from '@switchyard/core';
 import type { Scope } from '../audience.js';
 import type { Environment, Published } from '../environment.js';
 
@@ -10,7 +10,11 @@ interface Connection {
 }
 
 export interface StreamOptions {
-  /** Comment line sent to every stream this often, so proxies keep it open; default 15,000 ms. */
+  /**
+   * A `heartbeat` event sent to every stream this often (and at once on connect, announcing the
+   * interval): proxies keep the stream open, and clients tell a silent server from a quiet one (they
+   * give up after three missed). Default 5,000 ms.
+   */
   readonly heartbeatMs?: number;
   /** Reconnect delay suggested to clients (`retry:`); default 2,000 ms. */
   readonly retryMs?: number;
@@ -34,9 +38,13 @@ function event(type: SseEventName, published: Published, scope: Scope, changed?:
 export class StreamHub {
   private readonly connections = new Set<Connection>();
   private readonly heartbeat: NodeJS.Timeout;
+  private readonly beat: string;
 
   constructor(private readonly options: StreamOptions = {}) {
-    this.heartbeat = setInterval(() => this.writeAll(': heartbeat\n\n'), options.heartbeatMs ?? 15_000);
+    const intervalMs = options.heartbeatMs ?? 5000;
+    const payload: HeartbeatPayload = { intervalMs };
+    this.beat = `event: ${SSE_EVENTS.heartbeat}\ndata: ${JSON.stringify(payload)}\n\n`;
+    this.heartbeat = setInterval(() => this.writeAll(this.beat), intervalMs);
     this.heartbeat.unref();
   }
 
@@ -61,7 +69,7 @@ export class StreamHub {
       Connection: 'keep-alive',
       'X-Accel-Buffering': 'no',
     });
-    let first = `retry: ${this.options.retryMs ?? 2000}\n\n`;
+    let first = `retry: ${this.options.retryMs ?? 2000}\n\n${this.beat}`;
     const current = eventId(published[scope].etag);
     if (lastEventId === current) {
       first += ': up to date\n\n';
