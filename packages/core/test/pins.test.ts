@@ -94,7 +94,7 @@ describe('pins (rollbacks and overrides)', () => {
     const { engine, store, pins } = engineWithPins();
     pins.restore({ flag: 'f', variant: 'gone', reason: 'r', at: 'then', baseline: '{}' });
     const result = engine.payload({ flags: { f: { state: 'ENABLED', variants: { on: true }, defaultVariant: 'on' } } });
-    expect(result).toMatchObject({ outcome: 'applied', lifted: [{ why: 'changed' }] });
+    expect(result).toMatchObject({ outcome: 'applied', lifted: [{ why: 'no-variant' }] });
     expect(store.snapshot!.resolveBooleanEvaluation('f', false).value).toBe(true);
     expect(pins.all.size).toBe(0);
   });

@@ -87,6 +87,10 @@ export class Environment {
   private readonly listeners = new Set<Listener>();
   /** What the next publication is attributed to (a rollback, a lift), when it is not the source. */
   private cause?: string;
+  /** Rollbacks in force here that the state directory does not have yet (a full disk): retried, never lifted for it. */
+  private readonly unpersisted = new Set<string>();
+  /** State entries that name a variant the flag does not have: logged once and left alone, never applied. */
+  private readonly ignored = new Map<string, string>();
 
   constructor(
     readonly name: string,
@@ -132,16 +136,41 @@ export class Environment {
     const pin = pinOf(source, flag, variant, { reason, by }) as Rollback;
     this.record({ time: pin.at, outcome: 'rollback', source: `rollback by ${by}`, rollback: publicView(pin) });
     this.options.logger.warn(`[${this.name}] rolled back ${flag} to "${variant}" (by ${by}): ${reason}`);
-    try {
-      this.options.state?.write(pin);
-    } catch (e) {
-      // The treatment is failing: pin it here now even if other replicas cannot be told.
-      this.options.logger.error(`[${this.name}] rollback of ${flag} applies to this process only: cannot write ${this.options.state!.dir}: ${(e as Error).message}`);
-    }
+    this.persist(pin);
     this.cause = `rollback of ${flag} by ${by}`;
     this.pins.restore(pin);
     this.cause = undefined;
-    return publicView(pin);
+    return this.view(pin);
+  }
+
+  /**
+   * Writes a rollback to the state directory. When that fails (a full disk, an unwritable volume) the
+   * rollback still holds in this process — the treatment is failing — and is reported as not persisted
+   * (response, `/v1/rollbacks`, log, metric) and written again at every state poll until it lands.
+   */
+  private persist(pin: Rollback): boolean {
+    const state = this.options.state;
+    if (!state) return true;
+    try {
+      state.write(pin);
+      if (this.unpersisted.delete(pin.flag)) this.options.logger.info(`[${this.name}] rollback of ${pin.flag} persisted to ${state.dir}`);
+      return true;
+    } catch (e) {
+      if (!this.unpersisted.has(pin.flag)) {
+        this.options.logger.error(`[${this.name}] rollback of ${pin.flag} holds in this process but is not persisted (retrying): cannot write ${state.dir}: ${(e as Error).message}`);
+      }
+      this.unpersisted.add(pin.flag);
+      return false;
+    }
+  }
+
+  /** Rollbacks not yet in the state directory (`switchyard_rollbacks_unpersisted`). */
+  get unpersistedCount(): number {
+    return this.unpersisted.size;
+  }
+
+  private view(pin: Pin): Omit<Rollback, 'baseline'> & { persisted?: false } {
+    return this.unpersisted.has(pin.flag) ? { ...publicView(pin), persisted: false } : publicView(pin);
   }
 
   /** Removes a rollback; the source's definition of the flag is served again. */
@@ -155,8 +184,8 @@ export class Environment {
     return true;
   }
 
-  activeRollbacks(): Omit<Rollback, 'baseline'>[] {
-    return [...this.pins.all.values()].map(publicView);
+  activeRollbacks(): (Omit<Rollback, 'baseline'> & { persisted?: false })[] {
+    return [...this.pins.all.values()].map((pin) => this.view(pin));
   }
 
   /**
@@ -178,6 +207,7 @@ export class Environment {
 
   /** A pin is gone (lifted here, or its flag changed at the source): its file goes too, and the audit says why. */
   private forget(pin: Pin, why: string): void {
+    this.unpersisted.delete(pin.flag);
     try {
       this.options.state?.remove(pin.flag);
     } catch (e) {
@@ -190,6 +220,11 @@ export class Environment {
   /** Takes in rollbacks made or lifted elsewhere (another replica sharing the state directory). */
   private reconcile(): void {
     const state = this.options.state!;
+    // First what could not be written before: once it lands it is on disk like any other.
+    for (const flag of this.unpersisted) {
+      const pin = this.pins.all.get(flag);
+      if (pin) this.persist(pin as Rollback);
+    }
     let stored: Map<string, Rollback | null>;
     try {
       stored = state.read();
@@ -198,14 +233,14 @@ export class Environment {
       return state.warnOnce('', `cannot read the rollback state ${state.dir}: ${(e as Error).message}`);
     }
     for (const [flag, pin] of [...this.pins.all]) {
-      if (stored.has(flag)) continue;
+      if (stored.has(flag) || this.unpersisted.has(flag)) continue; // not on disk because we could not write it
       this.cause = `rollback state ${state.dir}`;
       this.pins.unpin(flag);
       this.record({ time: new Date().toISOString(), outcome: 'lifted', source: `rollback state ${state.dir}`, rollback: publicView(pin) });
       this.options.logger.info(`[${this.name}] rollback of ${flag} lifted elsewhere (state directory)`);
     }
     for (const [flag, rollback] of stored) {
-      if (rollback === null || sameRollback(this.pins.all.get(flag), rollback)) continue;
+      if (rollback === null || sameRollback(this.pins.all.get(flag), rollback) || this.ignored.get(flag) === JSON.stringify(rollback)) continue;
       this.cause = `rollback state ${state.dir}`;
       this.pins.restore(rollback);
       this.record({ time: rollback.at, outcome: 'rollback', source: `rollback state ${state.dir}`, rollback: publicView(rollback) });
@@ -233,7 +268,14 @@ export class Environment {
   /** The engine serves a new snapshot (a valid document, or a rollback made or lifted): publish it. */
   private published(snapshot: Snapshot, lifted: readonly LiftedPin[]): void {
     const source = this.cause ?? this.source.description;
-    for (const { pin } of lifted) this.forget(pin, 'the flag was changed at its source');
+    for (const { pin, why } of lifted) {
+      if (why !== 'no-variant') this.forget(pin, 'the flag was changed at its source');
+      else if (this.ignored.get(pin.flag) !== JSON.stringify(pin)) {
+        // A hand-edited or foreign entry: say so once, serve the flag as its source says, touch nothing.
+        this.ignored.set(pin.flag, JSON.stringify(pin));
+        this.options.logger.warn(`[${this.name}] ignoring the rollback of ${pin.flag}: the flag has no variant "${pin.variant}"`);
+      }
+    }
     const previous = this.current;
     const diff = diffSnapshots(previous?.snapshot, snapshot);
     const published = this.publish(snapshot, JSON.stringify(snapshot.document), diff, previous);

@@ -1,4 +1,5 @@
 import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, watch, writeFileSync, type FSWatcher } from 'node:fs';
+import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import type { Logger } from './logger.js';
 import type { Pin } from '@switchyard/core';
@@ -6,6 +7,8 @@ import type { Rollback } from './rollbacks.js';
 
 const FIELDS = ['flag', 'variant', 'reason', 'by', 'at', 'baseline'] as const;
 const SUFFIX = '.json';
+const HASHED = '#';
+const MAX_ENCODED = 200;
 
 export interface RollbackStateOptions {
   /** Re-read interval for filesystems (e.g. network volumes) whose watch events go missing; default 2,000 ms. */
@@ -48,8 +51,16 @@ export class RollbackState {
       const file = join(this.dir, name);
       let flag = name;
       try {
-        flag = decodeURIComponent(name.slice(0, -SUFFIX.length));
-        rollbacks.set(flag, parseRollback(readFileSync(file, 'utf8'), flag));
+        const text = readFileSync(file, 'utf8');
+        if (name.startsWith(HASHED)) {
+          // A long key: the file names its hash; the key is inside, and must hash to the name.
+          const inside = (JSON.parse(text) as { flag?: unknown }).flag;
+          if (typeof inside !== 'string' || nameOf(inside) !== name) throw new Error('names a flag whose key does not hash to the file name');
+          flag = inside;
+        } else {
+          flag = decodeURIComponent(name.slice(0, -SUFFIX.length));
+        }
+        rollbacks.set(flag, parseRollback(text, flag));
       } catch (e) {
         if ((e as NodeJS.ErrnoException).code === 'ENOENT') continue; // lifted by another replica meanwhile
         rollbacks.set(flag, null);
@@ -65,11 +76,17 @@ export class RollbackState {
     this.reported.set(about, message);
   }
 
+  /** Writes atomically; on failure (a full disk) leaves nothing behind and throws. */
   write(rollback: Rollback): void {
     const file = this.fileOf(rollback.flag);
     const temp = `${file}.${process.pid}.tmp`;
-    writeFileSync(temp, `${JSON.stringify(rollback, null, 2)}\n`);
-    renameSync(temp, file);
+    try {
+      writeFileSync(temp, `${JSON.stringify(rollback, null, 2)}\n`);
+      renameSync(temp, file);
+    } catch (e) {
+      rmSync(temp, { force: true });
+      throw e;
+    }
   }
 
   remove(flag: string): void {
@@ -96,9 +113,18 @@ export class RollbackState {
   }
 
   private fileOf(flag: string): string {
-    // encodeURIComponent leaves no `/` or `\`, and a name always has the suffix, so it stays in the directory.
-    return join(this.dir, `${encodeURIComponent(flag)}${SUFFIX}`);
+    return join(this.dir, nameOf(flag));
   }
+}
+
+/**
+ * A flag's file name: its key URI-encoded (no `/` or `\\`, so it stays in the directory), or — when
+ * that would pass file-name limits (255 bytes on most file systems) — `#` and the key's SHA-256. `#`
+ * is never in an encoded key, so the two kinds cannot collide.
+ */
+export function nameOf(flag: string): string {
+  const encoded = encodeURIComponent(flag);
+  return encoded.length <= MAX_ENCODED ? `${encoded}${SUFFIX}` : `${HASHED}${createHash('sha256').update(flag).digest('hex')}${SUFFIX}`;
 }
 
 export const sameRollback = (a: Pin | undefined, b: Rollback): boolean => a !== undefined && FIELDS.every((field) => a[field] === b[field]);

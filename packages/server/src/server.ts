@@ -319,12 +319,14 @@ export class SwitchyardServer {
     m.describe('switchyard_sse_connections', 'gauge', 'Open SSE streams.');
     m.describe('switchyard_reloads_total', 'counter', 'Source updates by outcome (applied, rejected, unchanged).');
     m.describe('switchyard_flags', 'gauge', 'Flags in the published document.');
+    m.describe('switchyard_rollbacks_unpersisted', 'gauge', 'Rollbacks holding in this process that the state directory does not have yet (retried).');
     m.describe('switchyard_document_version', 'gauge', 'Version number of the published document.');
     m.gauge(() =>
       [...this.environments.values()].flatMap((env) => [
         ['switchyard_sse_connections', { environment: env.name, scope: 'server' }, this.streams.count(env.name, 'server')],
         ['switchyard_sse_connections', { environment: env.name, scope: 'client' }, this.streams.count(env.name, 'client')],
         ['switchyard_flags', { environment: env.name }, env.current?.snapshot.flags.size ?? 0],
+        ['switchyard_rollbacks_unpersisted', { environment: env.name }, env.unpersistedCount],
         ['switchyard_document_version', { environment: env.name }, env.current?.version ?? 0],
         ...Object.entries(env.counts).map(([outcome, n]) => ['switchyard_reloads_total', { environment: env.name, outcome }, n] as [string, Record<string, string>, number]),
       ]),

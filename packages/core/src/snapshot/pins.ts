@@ -75,8 +75,8 @@ export function applyPins(source: Snapshot, pins: Iterable<Pin>): { snapshot: Sn
     const flag = source.flags.get(pin.flag);
     const fingerprint = flag && flagFingerprint(source, pin.flag);
     if (!flag) lifted.push({ pin, why: 'removed' });
-    else if (fingerprint !== pin.baseline) lifted.push({ pin, why: 'changed' });
     else if (!flag.variants.has(pin.variant)) lifted.push({ pin, why: 'no-variant' });
+    else if (fingerprint !== pin.baseline) lifted.push({ pin, why: 'changed' });
     else {
       const { targeting: _, ...rest } = flag.definition;
       const definition: FlagDefinition = Object.freeze({ ...rest, defaultVariant: pin.variant, metadata: Object.freeze({ ...rest.metadata, rolledBack: pinNote(pin) }) });
