@@ -133,7 +133,7 @@ export class Environment {
   rollback(flag: string, variant: string, reason: string, by: string): Omit<Rollback, 'baseline'> {
     const source = this.engine.store.source;
     if (!source?.flags.has(flag)) throw new RangeError(`no flag "${flag}" in environment "${this.name}"`);
-    const pin = pinOf(source, flag, variant, { reason, by }) as Rollback;
+    const pin = pinOf(source, flag, variant, { reason, by, known: this.servedDefinitions(flag) }) as Rollback;
     this.record({ time: pin.at, outcome: 'rollback', source: `rollback by ${by}`, rollback: publicView(pin) });
     this.options.logger.warn(`[${this.name}] rolled back ${flag} to "${variant}" (by ${by}): ${reason}`);
     this.persist(pin);
@@ -141,6 +141,22 @@ export class Environment {
     this.pins.restore(pin);
     this.cause = undefined;
     return this.view(pin);
+  }
+
+  /**
+   * Fingerprints of the definitions of `flag` this server has served (its version history, pinned
+   * versions aside), at most 20: a replica still serving one of them during a rolling update has not
+   * changed the flag, so it must not lift the rollback for everyone.
+   */
+  private servedDefinitions(flag: string): string[] {
+    const seen: string[] = [];
+    for (const published of this.history) {
+      const definition = published.snapshot.flags.get(flag)?.definition;
+      if (!definition || definition.metadata?.rolledBack !== undefined) continue;
+      const fingerprint = flagFingerprint(published.snapshot, flag)!;
+      if (!seen.includes(fingerprint)) seen.push(fingerprint);
+    }
+    return seen.slice(-20);
   }
 
   /**

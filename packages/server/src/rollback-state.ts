@@ -135,6 +135,8 @@ function parseRollback(text: string, flag: string): Rollback {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new Error('not a JSON object');
   for (const field of FIELDS) if (typeof value[field] !== 'string') throw new Error(`"${field}" must be a string`);
   if (value.flag !== flag) throw new Error(`names flag "${String(value.flag)}" but the file is for "${flag}"`);
+  const known = value.known;
+  if (known !== undefined && (!Array.isArray(known) || known.length > 20 || !known.every((k) => typeof k === 'string'))) throw new Error('"known" must be at most 20 strings');
   const rollback = Object.fromEntries(FIELDS.map((field) => [field, value[field]]));
-  return rollback as unknown as Rollback;
+  return (known === undefined ? rollback : { ...rollback, known }) as unknown as Rollback;
 }

@@ -18,6 +18,11 @@ export interface Pin {
   readonly at: string;
   /** `flagFingerprint` of the flag at its source when it was pinned. */
   readonly baseline: string;
+  /**
+   * Fingerprints of definitions of the flag served before the pin (most recent last): a source still
+   * serving one of those — a replica not yet updated in a rolling deploy — has not acted on the flag.
+   */
+  readonly known?: readonly string[];
 }
 
 /** Why a pin stopped applying. */
@@ -50,12 +55,17 @@ export function flagFingerprint(snapshot: Snapshot, key: string): string | undef
   return canonical({ state, variants, defaultVariant: defaultVariant || null, targeting: targeting ?? null, metadata: metadata ?? null, refs });
 }
 
-/** A pin of `flag` to `variant` against the snapshot's current definition; RangeError if there is no such flag or variant. */
-export function pinOf(snapshot: Snapshot, flag: string, variant: string, why: { reason: string; by?: string; at?: string }): Pin {
+/**
+ * A pin of `flag` to `variant` against the snapshot's current definition (and, in `known`, earlier
+ * definitions that must not lift it); RangeError if there is no such flag or variant.
+ */
+export function pinOf(snapshot: Snapshot, flag: string, variant: string, why: { reason: string; by?: string; at?: string; known?: readonly string[] }): Pin {
   const definition = snapshot.flags.get(flag);
   if (!definition) throw new RangeError(`no flag "${flag}"`);
   if (!definition.variants.has(variant)) throw new RangeError(`flag "${flag}" has no variant "${variant}"`);
-  return { flag, variant, reason: why.reason, ...(why.by ? { by: why.by } : {}), at: why.at ?? new Date().toISOString(), baseline: flagFingerprint(snapshot, flag)! };
+  const baseline = flagFingerprint(snapshot, flag)!;
+  const known = why.known?.filter((k) => k !== baseline);
+  return { flag, variant, reason: why.reason, ...(why.by ? { by: why.by } : {}), at: why.at ?? new Date().toISOString(), baseline, ...(known?.length ? { known } : {}) };
 }
 
 /** What `flagMetadata.rolledBack` says about a pin. */
@@ -64,7 +74,8 @@ export const pinNote = (pin: Pin): string => (pin.by ? `${pin.at} by ${pin.by}: 
 /**
  * The source snapshot with its pins applied: a pinned flag serves its variant to everyone (reason
  * STATIC, no targeting runs, `flagMetadata.rolledBack` says why), in evaluation and in the document a
- * server re-serves. Pins that no longer match their flag are returned as lifted, never applied.
+ * server re-serves. A pin is lifted — returned, never applied — when its flag is gone, lacks the
+ * variant, or has a definition that is neither its baseline nor one it `known`s from before.
  * Only pinned flags are rebuilt; the rest are shared with the source.
  */
 export function applyPins(source: Snapshot, pins: Iterable<Pin>): { snapshot: Snapshot; lifted: LiftedPin[] } {
@@ -76,7 +87,7 @@ export function applyPins(source: Snapshot, pins: Iterable<Pin>): { snapshot: Sn
     const fingerprint = flag && flagFingerprint(source, pin.flag);
     if (!flag) lifted.push({ pin, why: 'removed' });
     else if (!flag.variants.has(pin.variant)) lifted.push({ pin, why: 'no-variant' });
-    else if (fingerprint !== pin.baseline) lifted.push({ pin, why: 'changed' });
+    else if (fingerprint !== pin.baseline && !pin.known?.includes(fingerprint!)) lifted.push({ pin, why: 'changed' });
     else {
       const { targeting: _, ...rest } = flag.definition;
       const definition: FlagDefinition = Object.freeze({ ...rest, defaultVariant: pin.variant, metadata: Object.freeze({ ...rest.metadata, rolledBack: pinNote(pin) }) });

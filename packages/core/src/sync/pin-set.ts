@@ -24,7 +24,8 @@ export class PinSet {
     engine.store.transform = (source) => {
       if (this.rebase) {
         for (const [flag, pin] of this.pins) {
-          if (flagFingerprint(source, flag) === pin.baseline) continue;
+          const fingerprint = flagFingerprint(source, flag);
+          if (fingerprint === pin.baseline || (fingerprint !== undefined && pin.known?.includes(fingerprint))) continue;
           const kept = this.rebase(pin, source);
           if (kept) this.pins.set(flag, kept);
         }

@@ -97,4 +97,46 @@ describe('rollbacks under faults', () => {
     expect(server.logs.filter((l) => l.includes('ignoring the rollback of new-checkout'))).toHaveLength(1);
     expect((await fetch(`${server.url}/readyz`)).status).toBe(200);
   });
+
+  it('a replica still serving an older definition (a rolling update) keeps everyone\'s rollback; a definition nobody served before lifts it', async () => {
+    const at = (pct: number) => ({ flags: { 'new-checkout': { ...flag(), targeting: { fractional: [['on', pct], ['off', 100 - pct]] } } } });
+    const dirB = tempDir();
+    const dirA = tempDir();
+    const state = join(tempDir(), 'shared-state');
+    const start = async (dir: string, doc: unknown) => {
+      writeFileSync(join(dir, 'flags.json'), JSON.stringify(doc));
+      const logs: string[] = [];
+      const server = new SwitchyardServer({
+        environments: [{ name: 'production', source: new FileSource(join(dir, 'flags.json'), { debounceMs: 5 }) }],
+        access: { keys: [{ key: KEY, environment: 'production', scope: 'server' }] },
+        logger: { info: (m) => logs.push(m), warn: (m) => logs.push(m), error: (m) => logs.push(m) },
+        state,
+      });
+      running.push(server);
+      const url = await server.listen(0, '127.0.0.1');
+      const headers = { Authorization: `Bearer ${KEY}`, 'Content-Type': 'application/json' };
+      return {
+        logs,
+        served: async () => (await (await fetch(`${url}/v1/flags`, { headers })).json()).flags['new-checkout'],
+        post: () => fetch(`${url}/v1/rollbacks`, { method: 'POST', headers, body: JSON.stringify({ flag: 'new-checkout', variant: 'off', reason: 'errors' }) }),
+      };
+    };
+    // B served 90/10, was updated to 50/50, and rolls the 50/50 treatment back.
+    const b = await start(dirB, at(10));
+    writeFileSync(join(dirB, 'flags.json.tmp'), JSON.stringify(at(50)));
+    const { renameSync } = await import('node:fs');
+    renameSync(join(dirB, 'flags.json.tmp'), join(dirB, 'flags.json'));
+    await waitFor(async () => JSON.stringify(await b.served()).includes('50'), 'B on 50/50');
+    expect((await b.post()).status).toBe(201);
+    // A, not yet updated, still serves 90/10 and shares the state: it applies the rollback, lifts nothing.
+    const a = await start(dirA, at(10));
+    expect(pinned(await a.served())).toBe(true);
+    expect(existsSync(join(state, 'production', 'new-checkout.json'))).toBe(true);
+    expect(pinned(await b.served())).toBe(true);
+    // A definition no replica served before is someone acting on the flag: lifted, for everyone.
+    writeFileSync(join(dirA, 'flags.json.tmp'), JSON.stringify(at(30)));
+    renameSync(join(dirA, 'flags.json.tmp'), join(dirA, 'flags.json'));
+    await waitFor(async () => !pinned(await a.served()), 'A lifts on a new definition');
+    await waitFor(async () => !pinned(await b.served()), 'B follows', 10_000);
+  });
 });
