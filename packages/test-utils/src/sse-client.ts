@@ -37,12 +37,14 @@ export class SseClient {
     if (!res.body) return;
     const decoder = new TextDecoder();
     let buffer = '';
+    let scanned = 0; // where the search for the next blank line resumes: large events stay linear
     for await (const chunk of res.body) {
       buffer += decoder.decode(chunk as Uint8Array, { stream: true });
       let end: number;
-      while ((end = buffer.indexOf('\n\n')) !== -1) {
+      while ((end = buffer.indexOf('\n\n', scanned)) !== -1) {
         const block = buffer.slice(0, end);
         buffer = buffer.slice(end + 2);
+        scanned = 0;
         const event: SseEvent = { event: 'message', data: '' };
         let hasData = false;
         for (const line of block.split('\n')) {
@@ -57,6 +59,7 @@ export class SseClient {
         }
         if (hasData) (event.event === 'heartbeat' ? this.heartbeats : this.events).push(event);
       }
+      scanned = Math.max(0, buffer.length - 1);
     }
   }
 }

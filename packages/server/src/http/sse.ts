@@ -20,6 +20,8 @@ export interface StreamOptions {
   readonly retryMs?: number;
   /** A client this far behind (bytes buffered) is dropped rather than buffered forever; default 4 MiB. */
   readonly maxBufferedBytes?: number;
+  /** Bytes buffered for all streams together before the ones that are behind are dropped; default 256 MiB. */
+  readonly maxBufferedTotal?: number;
 }
 
 /** `id:` is the ETag without quotes: content-addressed, so resumption works across server restarts. */
@@ -83,13 +85,27 @@ export class StreamHub {
     this.write(connection, first);
   }
 
-  /** Sends a published version to every stream of its environment (one string per audience). */
+  /**
+   * Sends a published version to every stream of its environment (one string per audience). Every
+   * event is a whole document, so a reader that has not taken the previous one yet is a document
+   * behind: it is dropped rather than handed another copy (it reconnects and resumes with
+   * `Last-Event-ID`, getting only the latest) — paused readers cannot pin copies of large documents.
+   */
   publish(env: Environment, published: Published): void {
     const text: Partial<Record<Scope, string>> = {};
+    let total = 0;
+    for (const c of this.connections) total += c.res.writableLength;
+    const budget = this.options.maxBufferedTotal ?? 256 * 1024 * 1024;
     for (const c of this.connections) {
       if (c.environment !== env.name) continue;
       if (published.unchanged[c.scope]) continue; // its audience's bytes are identical: nothing to send
-      this.write(c, (text[c.scope] ??= event(SSE_EVENTS.change, published, c.scope, published.changed[c.scope])));
+      const payload = (text[c.scope] ??= event(SSE_EVENTS.change, published, c.scope, published.changed[c.scope]));
+      if (c.res.writableLength > 0 || total + payload.length > budget) {
+        this.drop(c);
+        continue;
+      }
+      total += payload.length;
+      this.write(c, payload);
     }
   }
 
@@ -104,11 +120,13 @@ export class StreamHub {
   }
 
   private write(c: Connection, text: string): void {
-    if (c.res.writableLength > (this.options.maxBufferedBytes ?? 4 * 1024 * 1024)) {
-      c.res.destroy();
-      this.connections.delete(c);
-      return;
-    }
+    // One event is always sent (a document may be larger than the cap); piling up behind it is not.
+    if (c.res.writableLength > 0 && c.res.writableLength + text.length > (this.options.maxBufferedBytes ?? 4 * 1024 * 1024)) return this.drop(c);
     c.res.write(text);
+  }
+
+  private drop(c: Connection): void {
+    c.res.destroy();
+    this.connections.delete(c);
   }
 }
