@@ -5,9 +5,31 @@ import { closeServer, listenOnLoopback } from './loopback.js';
 /**
  * A local server that speaks the AppConfigData protocol (restJson1) the way the service does:
  * sessions, single-use tokens with a lifetime, the poll interval enforced ("Request too early"),
- * empty bodies when nothing changed, and the service's error shapes. Faults can be queued.
+ * empty bodies when nothing changed, and the service's error shapes. Faults can be queued; each applies
+ * to the next GetLatestConfiguration:
+ * - `throttle` 429, `internal` 500, `not-found` 404 ResourceNotFoundException: the token is not spent;
+ * - `{ slowMs }`: answers after that long (wall clock), unless the client gave up first;
+ * - `expire-token`: the token is reported Expired;
+ * - `{ badRequest: message }`: a 400 BadRequestException whose body is only `{"Message": message}` (no
+ *   Reason, no Details), the token not spent;
+ * - `hang`: the poll is processed (token spent, the session advanced to the current version) but the
+ *   answer never comes: the connection is held until the client gives up. `hang-before-use` holds it
+ *   without processing. `untilHung(n)` resolves once n requests are being held;
+ * - `reset`: processed, then the connection is destroyed without an answer (socket hang up);
+ * - `gateway-timeout`: processed, then a 504 with a non-AWS text body, as from a proxy that gave up.
+ * A token presented again after it was spent is answered 400 Corrupted and recorded in `reused`.
  */
-export type Fault = 'throttle' | 'internal' | { slowMs: number } | 'expire-token';
+export type Fault =
+  | 'throttle'
+  | 'internal'
+  | 'not-found'
+  | { slowMs: number }
+  | 'expire-token'
+  | { badRequest: string }
+  | 'hang'
+  | 'hang-before-use'
+  | 'reset'
+  | 'gateway-timeout';
 
 interface Token {
   readonly session: string;
@@ -28,6 +50,11 @@ export interface ProtocolServerOptions {
   enforcedIntervalMs?: number;
   /** Token lifetime (AppConfig: 24 hours). */
   tokenTtlMs?: number;
+  /**
+   * Whether BadRequestException bodies carry `Reason` and `Details.InvalidParameters` (default true).
+   * False answers with only `Message`, as some real answers do; the log still records the problem.
+   */
+  problemDetails?: boolean;
 }
 
 export class AppConfigDataServer {
@@ -37,8 +64,12 @@ export class AppConfigDataServer {
   readonly tokens = new Map<string, Token>();
   readonly sessions = new Map<string, Session>();
   readonly faults: Fault[] = [];
-  /** Everything the client did, for assertions. */
+  /** Everything the client did, for assertions. Status 0: no answer was sent (`hang`, `reset`). */
   readonly log: { op: 'start' | 'get'; status: number; problem?: string }[] = [];
+  /** Tokens presented again after they were spent (each answered 400 Corrupted). */
+  readonly reused: string[] = [];
+  private hung = 0;
+  private hangWaiters: { count: number; resolve: () => void }[] = [];
 
   constructor(readonly options: ProtocolServerOptions = {}) {}
 
@@ -61,6 +92,20 @@ export class AppConfigDataServer {
 
   stop(): Promise<void> {
     return closeServer(this.server);
+  }
+
+  /** Resolves once `count` requests (in all) have been held by `hang` or `hang-before-use`. */
+  untilHung(count = 1): Promise<void> {
+    if (this.hung >= count) return Promise.resolve();
+    return new Promise((resolve) => this.hangWaiters.push({ count, resolve }));
+  }
+
+  /** Holds a request without answering until the client (or `stop()`) closes the connection. */
+  private async hold(res: ServerResponse): Promise<void> {
+    const closed = new Promise((resolve) => res.once('close', resolve));
+    this.hung++;
+    this.hangWaiters = this.hangWaiters.filter((w) => (w.count <= this.hung ? (w.resolve(), false) : true));
+    await closed;
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -100,19 +145,31 @@ export class AppConfigDataServer {
   }
 
   private badToken(res: ServerResponse, problem: string, message: string): void {
-    this.error(res, 400, 'BadRequestException', { Message: message, Reason: 'InvalidParameters', Details: { InvalidParameters: { ConfigurationToken: { Problem: problem } } } }, 'get', problem);
+    const details = this.options.problemDetails === false ? {} : { Reason: 'InvalidParameters', Details: { InvalidParameters: { ConfigurationToken: { Problem: problem } } } };
+    this.error(res, 400, 'BadRequestException', { Message: message, ...details }, 'get', problem);
   }
 
   private async getLatest(tokenText: string | null, res: ServerResponse): Promise<void> {
     const fault = this.faults.shift();
     if (fault === 'throttle') return this.error(res, 429, 'ThrottlingException', { Message: 'Rate exceeded' }, 'get');
     if (fault === 'internal') return this.error(res, 500, 'InternalServerException', { Message: 'We encountered an internal error' }, 'get');
-    if (typeof fault === 'object') await new Promise((resolve) => setTimeout(resolve, fault.slowMs));
+    if (fault === 'not-found') {
+      return this.error(res, 404, 'ResourceNotFoundException', { Message: 'Deployment not found', ResourceType: 'Deployment', ReferencedBy: {} }, 'get');
+    }
+    if (typeof fault === 'object' && 'badRequest' in fault) return this.error(res, 400, 'BadRequestException', { Message: fault.badRequest }, 'get', 'Message');
+    if (fault === 'hang-before-use') {
+      this.log.push({ op: 'get', status: 0, problem: 'hang-before-use' });
+      return this.hold(res);
+    }
+    if (typeof fault === 'object' && 'slowMs' in fault) await new Promise((resolve) => setTimeout(resolve, fault.slowMs));
     if (res.destroyed) return;
 
     const token = tokenText ? this.tokens.get(tokenText) : undefined;
     if (!token) return this.badToken(res, 'Corrupted', 'Token is corrupted');
-    if (token.used) return this.badToken(res, 'Corrupted', 'Token has already been used');
+    if (token.used) {
+      this.reused.push(tokenText!);
+      return this.badToken(res, 'Corrupted', 'Token has already been used');
+    }
     if (fault === 'expire-token' || Date.now() - token.issuedAt > (this.options.tokenTtlMs ?? 86_400_000)) return this.badToken(res, 'Expired', 'Token has expired');
     const enforced = this.options.enforcedIntervalMs ?? (this.options.intervalSeconds ?? 0) * 1000;
     if (Date.now() - token.issuedAt < enforced && token !== undefined && this.sessionHasPolled(token.session)) {
@@ -123,6 +180,19 @@ export class AppConfigDataServer {
     const configuration = this.configurations.get(session.profileKey)!;
     const changed = session.lastVersion !== configuration.version;
     session.lastVersion = configuration.version;
+    // Processed (token spent, session advanced), but the answer is lost on the way back.
+    if (fault === 'hang' || fault === 'reset') {
+      this.issue(token.session); // the next token exists; the client never sees it
+      this.log.push({ op: 'get', status: 0, problem: fault });
+      if (fault === 'reset') return void res.socket?.destroy();
+      return this.hold(res);
+    }
+    if (fault === 'gateway-timeout') {
+      this.issue(token.session);
+      this.log.push({ op: 'get', status: 504 });
+      res.writeHead(504, { 'Content-Type': 'text/plain' });
+      return void res.end('Gateway Timeout');
+    }
     this.log.push({ op: 'get', status: 200 });
     const headers: Record<string, string> = {
       'Next-Poll-Configuration-Token': this.issue(token.session),
