@@ -44,6 +44,20 @@ export class FileSource implements SyncSource {
   /** Starts watching; settles once the first read is done. Never rejects: problems go to the sink. */
   async start(sink: SyncSink): Promise<void> {
     this.stopped = false;
+    this.watchDirectory(sink);
+    this.poll = setInterval(() => void this.check(sink, 'poll'), this.options.pollIntervalMs ?? 2000);
+    this.poll.unref();
+    await this.check(sink, 'start');
+  }
+
+  /**
+   * Watches the directory (editors save by renaming over the file). A directory that is missing now,
+   * or removed and created again later, is watched again once the file is found by a poll: a watcher
+   * on a deleted directory hears nothing.
+   */
+  private watchDirectory(sink: SyncSink): void {
+    this.watcher?.close();
+    this.watcher = undefined;
     const name = basename(this.path);
     try {
       this.watcher = watch(dirname(this.path), { persistent: false }, (_event, file) => {
@@ -51,12 +65,9 @@ export class FileSource implements SyncSource {
       });
       this.watcher.on('error', (e) => sink.unreachable(new Error(`cannot watch ${dirname(this.path)}: ${e.message}`)));
     } catch (e) {
-      // No directory (yet), or no watch support: the poll below still finds the file when it appears.
+      // No directory (yet), or no watch support: the poll still finds the file when it appears.
       sink.unreachable(new Error(`cannot watch ${dirname(this.path)}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}; checking every ${this.options.pollIntervalMs ?? 2000} ms`));
     }
-    this.poll = setInterval(() => void this.check(sink, 'poll'), this.options.pollIntervalMs ?? 2000);
-    this.poll.unref();
-    await this.check(sink, 'start');
   }
 
   stop(): Promise<void> {
@@ -88,7 +99,9 @@ export class FileSource implements SyncSource {
           this.schedule(sink); // still being written
           return;
         }
+        const wasMissing = this.lastSignature === MISSING;
         this.lastSignature = signature;
+        if (wasMissing || this.watcher === undefined) this.watchDirectory(sink); // the directory may be a new one
         sink.payload(text);
       } catch (e) {
         const err = e as NodeJS.ErrnoException;

@@ -44,7 +44,7 @@ export interface Published {
 
 export interface AuditEntry {
   readonly time: string;
-  readonly outcome: 'applied' | 'rejected' | 'rollback' | 'lifted';
+  readonly outcome: 'applied' | 'rejected' | 'recovered' | 'rollback' | 'lifted';
   readonly version?: number;
   readonly etag?: string;
   readonly source: string;
@@ -320,7 +320,12 @@ export class Environment {
       this.unreachable = undefined;
       this.options.logger.info(`[${this.name}] ${source} reachable again`);
     }
-    if (status === 'ready') this.lastError = undefined;
+    if (status === 'ready' && this.lastError) {
+      // The last good content came back (a revert, a restored file): nothing to publish, but say so.
+      this.lastError = undefined;
+      this.record({ time, outcome: 'recovered', source, version: this.current?.version });
+      this.options.logger.info(`[${this.name}] ${source} is valid again${this.current ? `: serving v${this.current.version}` : ''}`);
+    }
   }
 
   private publish(snapshot: Snapshot, serverBody: string, diff: SnapshotDiff, previous: Published | undefined): Published {
