@@ -58,6 +58,41 @@ describe('switchyard serve', () => {
     expect(await exited).toBe(0);
   });
 
+  it('under a low open-file limit, clients holding every connection never starve the server of its own files (no EMFILE)', async () => {
+    const { connect } = await import('node:net');
+    const dir = mkdtempSync(join(tmpdir(), 'switchyard-serve-'));
+    const file = join(dir, 'flags.json');
+    writeFileSync(file, readFileSync(EXAMPLE));
+    // A soft limit of 300 descriptors (lowering it needs no privilege); slow-loris clients try to hold 400.
+    const child = spawn('bash', ['-c', `ulimit -n 300 && exec "${process.execPath}" "${BIN}" serve "${file}" --port 0 --headers-timeout 60000`], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    child.stdout.on('data', (d) => (out += d));
+    child.stderr.on('data', (d) => (out += d));
+    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    const sockets: import('node:net').Socket[] = [];
+    try {
+      await waitFor(() => out.includes('listening on'), 'the banner', 8000);
+      const port = Number(out.match(/http:\/\/127\.0\.0\.1:(\d+)/)![1]);
+      for (let i = 0; i < 400; i++) {
+        const socket = connect(port, '127.0.0.1');
+        socket.on('error', () => undefined);
+        socket.write('GET /healthz HTTP/1.1\r\nHost: x\r\n'); // and never the blank line
+        sockets.push(socket);
+      }
+      await waitFor(() => sockets.every((s) => s.readyState === 'open' || s.destroyed), 'the connections made or refused');
+      const doc = JSON.parse(readFileSync(file, 'utf8'));
+      doc.flags['new-checkout'].state = 'DISABLED';
+      writeFileSync(`${file}.tmp`, JSON.stringify(doc));
+      renameSync(`${file}.tmp`, file);
+      await waitFor(() => /v2 from file:.*changed new-checkout/.test(out), 'the edit read and published', 8000);
+      expect(out).not.toContain('EMFILE');
+    } finally {
+      for (const s of sockets) s.destroy();
+      child.kill('SIGTERM');
+    }
+    expect(await exited).toBe(0);
+  });
+
   it('refuses to listen beyond loopback without keys', async () => {
     const child = spawn(process.execPath, [BIN, 'serve', EXAMPLE, '--host', '0.0.0.0', '--port', '0'], { stdio: ['ignore', 'pipe', 'pipe'] });
     let err = '';

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { KeyRing, type AccessConfig, type Principal } from './access.js';
@@ -46,6 +47,24 @@ export interface HttpLimits {
 
 export const DEFAULT_HTTP_LIMITS: HttpLimits = { headersTimeoutMs: 10_000, requestTimeoutMs: 30_000, maxConnections: 20_000, maxStreamsPerEnvironment: 10_000 };
 
+/**
+ * Connections never take the last file descriptors: the server must still open its flag file and the
+ * state directory when clients hold everything else (EMFILE). Linux tells the soft limit in
+ * /proc/self/limits; elsewhere the configured number stands.
+ */
+export function connectionsWithinFileLimit(wanted: number, limits = readProcLimits()): number {
+  const soft = /^Max open files\s+(\d+)/m.exec(limits ?? '')?.[1];
+  return soft === undefined ? wanted : Math.max(1, Math.min(wanted, Number(soft) - 128));
+}
+
+function readProcLimits(): string | undefined {
+  try {
+    return readFileSync('/proc/self/limits', 'utf8');
+  } catch {
+    return undefined;
+  }
+}
+
 const CLIENT_CACHE = 'public, max-age=0, s-maxage=1, stale-while-revalidate=30, stale-if-error=86400';
 const SERVER_CACHE = 'private, no-cache';
 const ALLOWED_HEADERS = ['authorization', HEADERS.apiKey, 'content-type', 'if-none-match', HEADERS.lastEventId, HEADERS.environment].join(', ');
@@ -79,13 +98,14 @@ export class SwitchyardServer {
     const { headersTimeoutMs, requestTimeoutMs, maxConnections } = this.limits;
     this.http = createServer(
       // Timeouts are checked every second, so a connection that never finishes its request is gone in seconds.
-      { keepAliveTimeout: 65_000, headersTimeout: headersTimeoutMs, requestTimeout: requestTimeoutMs, connectionsCheckingInterval: 1000 },
+      // Node requires the whole request's time to cover the headers' time.
+      { keepAliveTimeout: 65_000, headersTimeout: headersTimeoutMs, requestTimeout: Math.max(requestTimeoutMs, headersTimeoutMs), connectionsCheckingInterval: 1000 },
       (req, res) => {
         // The one error boundary: whatever a request does, the process stays up.
         this.handle(req, res).catch((e: unknown) => this.failed(req, res, e));
       },
     );
-    this.http.maxConnections = maxConnections;
+    this.http.maxConnections = connectionsWithinFileLimit(maxConnections);
     this.http.on('clientError', (_error, socket) => {
       if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
       else socket.destroy();

@@ -81,8 +81,9 @@ export async function serve(args: string[], options: ServeOptions, io: Output, s
       limits: Object.fromEntries(Object.entries(limits).filter(([, v]) => v !== undefined)),
     });
   } catch (e) {
+    // Only a file-system error (ENOENT, EACCES, ENOTDIR…) while a --state is given is about it.
     const code = (e as NodeJS.ErrnoException).code;
-    if (code === undefined) throw e;
+    if (options.state === undefined || code === undefined || !/^E[A-Z]+$/.test(code)) throw e;
     throw new UsageError(`cannot use --state ${options.state}: ${code}`);
   }
   let url: string;

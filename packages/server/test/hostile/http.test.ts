@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { tempDir, waitFor } from '@switchyard/test-utils/node';
 import { FileSource, SwitchyardServer, type HttpLimits } from '../../src/index.js';
+import { connectionsWithinFileLimit } from '../../src/server.js';
 
 // The HTTP boundary under a hostile client: a real server on 127.0.0.1 spoken to in raw bytes where
 // fetch would refuse to send them. Nothing a client sends may crash it, hang it, or leak a rule.
@@ -192,5 +193,12 @@ describe('the HTTP boundary under hostile requests', () => {
       { numRuns: 150 },
     );
     expect(logs.filter((l) => l.includes('internal error'))).toEqual([]);
+  });
+
+  it('keeps file descriptors for its own files: connections stay below the open-file limit', () => {
+    const limits = (soft: number) => `Limit                     Soft Limit           Hard Limit           Units\nMax open files            ${soft}                 ${soft * 2}                files\n`;
+    expect(connectionsWithinFileLimit(20_000, limits(600))).toBe(472);
+    expect(connectionsWithinFileLimit(20_000, limits(1_048_576))).toBe(20_000);
+    expect(connectionsWithinFileLimit(5_000, undefined)).toBe(5_000); // not Linux: as configured
   });
 });
