@@ -123,7 +123,8 @@ export class SwitchyardServer {
     await Promise.all([...this.environments.values()].map((env) => env.start()));
     await new Promise<void>((resolve, reject) => {
       this.http.once('error', reject);
-      this.http.listen(port, host, () => resolve());
+      // A reconnect storm (thousands of streams at once) must queue, not lose SYNs to Node's default 511.
+      this.http.listen({ port, host, backlog: 4096 }, () => resolve());
     });
     const address = this.http.address() as AddressInfo;
     return `http://${address.family === 'IPv6' ? `[${address.address}]` : address.address}:${address.port}`;

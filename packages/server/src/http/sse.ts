@@ -20,8 +20,7 @@ export interface StreamOptions {
   readonly retryMs?: number;
   /** A client this far behind (bytes buffered) is dropped rather than buffered forever; default 4 MiB. */
   readonly maxBufferedBytes?: number;
-  /** Bytes buffered for all streams together before the ones that are behind are dropped; default 256 MiB. */
-  readonly maxBufferedTotal?: number;
+
 }
 
 /** `id:` is the ETag without quotes: content-addressed, so resumption works across server restarts. */
@@ -41,6 +40,7 @@ export class StreamHub {
   private readonly connections = new Set<Connection>();
   private readonly heartbeat: NodeJS.Timeout;
   private readonly beat: string;
+  private readonly snapshots = new WeakMap<Published, Partial<Record<Scope, Buffer>>>();
 
   constructor(private readonly options: StreamOptions = {}) {
     const intervalMs = options.heartbeatMs ?? 5000;
@@ -71,41 +71,44 @@ export class StreamHub {
       Connection: 'keep-alive',
       'X-Accel-Buffering': 'no',
     });
-    let first = `retry: ${this.options.retryMs ?? 2000}\n\n${this.beat}`;
-    const current = eventId(published[scope].etag);
-    if (lastEventId === current) {
-      first += ': up to date\n\n';
-    } else {
-      const seen = lastEventId ? env.find(scope, `"${lastEventId}"`) : undefined;
-      first += seen ? event(SSE_EVENTS.change, published, scope, env.changedSince(scope, seen)) : event(SSE_EVENTS.snapshot, published, scope);
-    }
     const connection: Connection = { res, environment: env.name, scope };
     this.connections.add(connection);
     res.on('close', () => this.connections.delete(connection));
-    this.write(connection, first);
+    this.write(connection, `retry: ${this.options.retryMs ?? 2000}\n\n${this.beat}`);
+    const current = eventId(published[scope].etag);
+    if (lastEventId === current) return this.write(connection, ': up to date\n\n');
+    const seen = lastEventId ? env.find(scope, `"${lastEventId}"`) : undefined;
+    this.write(connection, seen ? event(SSE_EVENTS.change, published, scope, env.changedSince(scope, seen)) : this.snapshotOf(published, scope));
   }
 
   /**
-   * Sends a published version to every stream of its environment (one string per audience). Every
-   * event is a whole document, so a reader that has not taken the previous one yet is a document
-   * behind: it is dropped rather than handed another copy (it reconnects and resumes with
-   * `Last-Event-ID`, getting only the latest) — paused readers cannot pin copies of large documents.
+   * A version's `snapshot` event, encoded once and shared: every stream that opens on it writes the
+   * same bytes, so a crowd connecting at once (a reconnect storm) does not build a copy each.
+   */
+  private snapshotOf(published: Published, scope: Scope): Buffer {
+    let events = this.snapshots.get(published);
+    if (!events) this.snapshots.set(published, (events = {}));
+    return (events[scope] ??= Buffer.from(event(SSE_EVENTS.snapshot, published, scope)));
+  }
+
+  /**
+   * Sends a published version to every stream of its environment: one event per audience, encoded
+   * once into a Buffer that every stream's queue shares (a thousand slow readers hold one copy, not a
+   * thousand). Every event is a whole document, so a reader still holding the previous one is a
+   * document behind: it is dropped rather than queued another (it reconnects and resumes with
+   * `Last-Event-ID`, getting only the latest). So what slow readers pin is at most the two latest
+   * versions of each audience's document, whatever their number.
    */
   publish(env: Environment, published: Published): void {
-    const text: Partial<Record<Scope, string>> = {};
-    let total = 0;
-    for (const c of this.connections) total += c.res.writableLength;
-    const budget = this.options.maxBufferedTotal ?? 256 * 1024 * 1024;
-    for (const c of this.connections) {
+    const payloads: Partial<Record<Scope, Buffer>> = {};
+    for (const c of [...this.connections]) {
       if (c.environment !== env.name) continue;
       if (published.unchanged[c.scope]) continue; // its audience's bytes are identical: nothing to send
-      const payload = (text[c.scope] ??= event(SSE_EVENTS.change, published, c.scope, published.changed[c.scope]));
-      if (c.res.writableLength > 0 || total + payload.length > budget) {
+      if (c.res.writableLength > 0) {
         this.drop(c);
         continue;
       }
-      total += payload.length;
-      this.write(c, payload);
+      this.write(c, (payloads[c.scope] ??= Buffer.from(event(SSE_EVENTS.change, published, c.scope, published.changed[c.scope]))));
     }
   }
 
@@ -119,10 +122,10 @@ export class StreamHub {
     for (const c of this.connections) this.write(c, text);
   }
 
-  private write(c: Connection, text: string): void {
+  private write(c: Connection, data: string | Buffer): void {
     // One event is always sent (a document may be larger than the cap); piling up behind it is not.
-    if (c.res.writableLength > 0 && c.res.writableLength + text.length > (this.options.maxBufferedBytes ?? 4 * 1024 * 1024)) return this.drop(c);
-    c.res.write(text);
+    if (c.res.writableLength > 0 && c.res.writableLength + data.length > (this.options.maxBufferedBytes ?? 4 * 1024 * 1024)) return this.drop(c);
+    c.res.write(data);
   }
 
   private drop(c: Connection): void {
