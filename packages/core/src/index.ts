@@ -23,7 +23,7 @@ export { diffSnapshots, changedFlagKeys, deepEqual, type SnapshotDiff } from './
 export { murmur3Utf8 } from './bucketing/murmur3.js';
 export { bucketOf, bucketFor, MAX_TOTAL_WEIGHT } from './bucketing/bucket.js';
 export { parseSemVer, compareSemVer, type SemVer } from './targeting/semver.js';
-export { compileRegex, RegexSyntaxError, type LinearRegex } from './targeting/regex.js';
+export { compileRegex, RegexSyntaxError, MAX_REGEX_DEPTH, MAX_REGEX_INPUT, MAX_REGEX_STEPS, type LinearRegex } from './targeting/regex.js';
 export { parseTimestamp } from './targeting/timestamp.js';
 export { extensionOperators, typedCompare, type Op } from './targeting/operators/extensions.js';
 export type { Operator, OperatorInput } from './targeting/operator.js';

@@ -6,12 +6,15 @@ import { compileRegex, MAX_REGEX_PROGRAM, RegexSyntaxError } from '../src/target
 const agree = (pattern: string, input: string) => expect(compileRegex(pattern).test(input), `${pattern} on ${JSON.stringify(input)}`).toBe(new RegExp(pattern).test(input));
 
 describe('linear-time regex', () => {
-  const samples = ['', 'a', 'hey', 'happy', 'oh hey there', 'abc123', 'foo.bar', 'A-Z', 'tab\there', 'line\nbreak', 'ababab', 'xyzzy', '2024-01-15', 'user@example.com', '  spaced  ', 'é', 'naïve café', 'a{2}', 'x]y', 'aaa!'];
+  const samples = ['', 'a', 'hey', 'happy', 'oh hey there', 'abc123', 'foo.bar', 'A-Z', 'tab\there', 'line\nbreak', 'ababab', 'xyzzy', '2024-01-15', 'user@example.com', '  spaced  ', 'é', 'naïve café', 'a{2}', 'x]y', 'aaa!', '😀', 'a😀b', '😀😀', 'e\u0301', 'ÿß', '中文字', '\uD83D', 'x\u2028y', '\u3000'];
   const patterns = [
     'h.*y', '^h.*y$', 'a|b', '^(ab)+$', '(?:ab){2,}', 'a{2}', 'a{1,2}b?', '[a-c]+\\d', '[^a-z]', '\\w+@\\w+\\.com$', '\\s+', '\\S+$',
     '\\bhey\\b', '\\Bey', '^$', '.', 'a.c', '\\.', '[.]', '[\\]]', 'x]y', 'a{', 'a{2', '\\d{4}-\\d{2}-\\d{2}', '(a|ab)(c|bcd)?',
     '^(a*)*$', '(x+x+)+y', 'caf.', '[é-ï]', '\\u00e9', '\\x41', '[\\d\\s]+', '[-a]', '[a-]', '(?<year>\\d{4})', 'a*?b', 'a+?', '^\\W', 'ab|',
     '\\t', '[^]', '[]', 'b{0}', '(|a)b', '\\/', '$a', 'a^',
+    // Non-ASCII: RegExp without flags reads UTF-16 code units, so an astral symbol is two of them.
+    '^.$', '^..$', '^[😀]$', '😀+', '^😀{2}$', '[^a]{2}', '\\uD83D', '[\\uD800-\\uDBFF]', '^\\W+$', 'e\\b', '\\w\\b', '[\\u0300-\\u036f]',
+    '^[一-龥]+$', '[à-ÿ]{2}', '\\s', '.y', '^.+$', '(?:^)?a', '(?:\\b)+',
   ];
   for (const pattern of patterns) {
     it(`agrees with RegExp on /${pattern}/`, () => {
@@ -32,10 +35,10 @@ describe('linear-time regex', () => {
 
   it('answers patterns that make backtracking engines explode, on long inputs', () => {
     // RegExp would take longer than the age of the universe on these; the matcher steps once per character.
-    const evil = 'a'.repeat(20_000) + '!';
+    const evil = 'a'.repeat(4_000) + '!';
     expect(compileRegex('(a+)+$').test(evil)).toBe(false);
     expect(compileRegex('^(a|a)*$').test(evil)).toBe(false);
-    expect(compileRegex('(x+x+)+y').test('x'.repeat(20_000))).toBe(false);
+    expect(compileRegex('(x+x+)+y').test('x'.repeat(4_000))).toBe(false);
     expect(compileRegex('(a*)*b').test(evil + 'b')).toBe(true);
   });
 
@@ -60,6 +63,6 @@ describe('linear-time regex', () => {
     expect(error('a**')).toBe('nothing to repeat at position 2');
     expect(error('a{3,1}')).toBe('numbers out of order in {} quantifier at position 1');
     expect(error('\\q')).toBe('unknown escape \\q at position 0');
-    expect(error('(a{100}){1000}')).toMatch(`more than ${MAX_REGEX_PROGRAM} steps`);
+    expect(error('(a{100}){1000}')).toMatch(`more than ${MAX_REGEX_PROGRAM} instructions`);
   });
 });

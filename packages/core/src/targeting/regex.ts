@@ -4,7 +4,13 @@
  * It covers the everyday JavaScript syntax: literals, `.`, classes and `\d \w \s` (and negations),
  * `^ $ \b \B`, groups `( ) (?: ) (?<name> )`, `|`, and `* + ? {n} {n,} {n,m}` (lazy forms accepted;
  * a yes/no match does not depend on laziness). Backreferences and lookaround need backtracking and
- * are rejected with a clear error. Matching is a search, as `RegExp.prototype.test` without flags.
+ * are rejected with a clear error. Matching is a search with exactly the meaning of
+ * `RegExp.prototype.test` without flags: it reads UTF-16 code units (an astral symbol is two of them,
+ * for `.`, classes and quantifiers alike), `$` is the end of input, `\w \b` are ASCII.
+ *
+ * Untrusted patterns and inputs reach it (flag documents, public client contexts), so every cost is
+ * bounded: compiling (program size, nesting) and each evaluation (input length, steps). Past an
+ * evaluation limit the answer is "no match"; the limits are documented in docs/core.md.
  */
 
 /** A pattern this matcher cannot compile; `position` is the 0-based offset in the pattern. */
@@ -18,30 +24,92 @@ export class RegexSyntaxError extends Error {
   }
 }
 
-/** Compiled programs are capped so `(a{1000}){1000}` cannot blow up memory or time either. */
+/**
+ * Program size cap, counted before anything is expanded: each repetition multiplies its body's size
+ * (an empty group counts as 1), so `(a{1000}){1000}` or `((?:){999999}){999999}` is refused at once.
+ */
 export const MAX_REGEX_PROGRAM = 20_000;
+/**
+ * Group nesting cap. The parser and the compiler recurse about 4 frames per level; V8's default stack
+ * holds over 2,000 levels, so 200 leaves a tenfold margin for callers already deep in the stack.
+ */
+export const MAX_REGEX_DEPTH = 200;
+/**
+ * Longer inputs never match (documented as the semantics). 4,096 UTF-16 units holds any email, URL,
+ * user agent or id a rule reads, and bounds one evaluation's work by program size × 4,096.
+ */
+export const MAX_REGEX_INPUT = 4_096;
+/**
+ * Steps (instructions visited, plus binary-search rounds of character tests) one evaluation may take;
+ * past it the answer is "no match". Without it the work grows as program size × input length, to
+ * hundreds of millions of steps for the largest program on the longest input. A step costs 2–6 ns in
+ * V8 on a slow shared VM, so 1,000,000 steps bound an evaluation to ~5 ms there, while an everyday
+ * pattern still reads the whole input: `[a-z]{2,64}\d{4}` on 4,096 letters takes 780,000 steps.
+ */
+export const MAX_REGEX_STEPS = 1_000_000;
 
-type Test = (cp: number) => boolean;
+/** Sorted, disjoint, inclusive [low, high, low, high, …] ranges of UTF-16 code units. */
+type Ranges = readonly number[];
+type What = '^' | '$' | 'b' | 'B';
+// `size` bounds the instructions a node emits and the emitter's work on it.
 type Node =
-  | { readonly k: 'char'; readonly test: Test }
-  | { readonly k: 'seq'; readonly items: readonly Node[] }
-  | { readonly k: 'alt'; readonly options: readonly Node[] }
-  | { readonly k: 'repeat'; readonly node: Node; readonly min: number; readonly max: number }
-  | { readonly k: 'assert'; readonly what: '^' | '$' | 'b' | 'B' };
+  | { readonly k: 'char'; readonly set: Ranges; readonly size: number }
+  | { readonly k: 'seq'; readonly items: readonly Node[]; readonly size: number }
+  | { readonly k: 'alt'; readonly options: readonly Node[]; readonly size: number }
+  | { readonly k: 'repeat'; readonly node: Node; readonly min: number; readonly max: number; readonly size: number }
+  | { readonly k: 'assert'; readonly what: What; readonly size: number };
 
-const isDigit: Test = (c) => c >= 48 && c <= 57;
-const isWord: Test = (c) => isDigit(c) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 95;
-const isSpace: Test = (c) =>
-  c === 32 || (c >= 9 && c <= 13) || c === 0xa0 || c === 0x1680 || (c >= 0x2000 && c <= 0x200a) ||
-  c === 0x2028 || c === 0x2029 || c === 0x202f || c === 0x205f || c === 0x3000 || c === 0xfeff;
-const isLineEnd: Test = (c) => c === 10 || c === 13 || c === 0x2028 || c === 0x2029;
-const not = /* @__NO_SIDE_EFFECTS__ */ (t: Test): Test => (c) => !t(c);
+const isWord = (c: number) => (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 95;
+
+/** Sorts and merges [low, high] pairs into Ranges. */
+function normalize(pairs: number[]): number[] {
+  const sorted: [number, number][] = [];
+  for (let i = 0; i < pairs.length; i += 2) sorted.push([pairs[i], pairs[i + 1]]);
+  sorted.sort((a, b) => a[0] - b[0]);
+  const out: number[] = [];
+  for (const [lo, hi] of sorted) {
+    if (out.length > 0 && lo <= out[out.length - 1] + 1) out[out.length - 1] = Math.max(out[out.length - 1], hi);
+    else out.push(lo, hi);
+  }
+  return out;
+}
+
+/** The complement over all code units. */
+const negate = /* @__NO_SIDE_EFFECTS__ */ (set: Ranges): number[] => {
+  const out: number[] = [];
+  let next = 0;
+  for (let i = 0; i < set.length; i += 2) {
+    if (set[i] > next) out.push(next, set[i] - 1);
+    next = set[i + 1] + 1;
+  }
+  if (next <= 0xffff) out.push(next, 0xffff);
+  return out;
+};
+
+/** Binary search: at most 16 rounds, as there are at most 32,768 disjoint ranges. */
+function contains(set: Ranges, c: number): boolean {
+  let lo = 0;
+  let hi = set.length >> 1;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (c < set[2 * mid]) hi = mid;
+    else if (c > set[2 * mid + 1]) lo = mid + 1;
+    else return true;
+  }
+  return false;
+}
+
+const DIGIT = [48, 57];
+const WORD = [48, 57, 65, 90, 95, 95, 97, 122];
+const SPACE = [9, 13, 32, 32, 0xa0, 0xa0, 0x1680, 0x1680, 0x2000, 0x200a, 0x2028, 0x2029, 0x202f, 0x202f, 0x205f, 0x205f, 0x3000, 0x3000, 0xfeff, 0xfeff];
 // Pure annotations (here and on the operator factories): bundles of the flat dist/ keep only what they use.
-const CLASS_ESCAPES: Record<string, Test> = { d: isDigit, D: /* @__PURE__ */ not(isDigit), w: isWord, W: /* @__PURE__ */ not(isWord), s: isSpace, S: /* @__PURE__ */ not(isSpace) };
+const CLASS_ESCAPES: Record<string, Ranges> = { d: DIGIT, D: /* @__PURE__ */ negate(DIGIT), w: WORD, W: /* @__PURE__ */ negate(WORD), s: SPACE, S: /* @__PURE__ */ negate(SPACE) };
+const DOT: Ranges = /* @__PURE__ */ negate([10, 10, 13, 13, 0x2028, 0x2029]); // all but line terminators
 const CONTROL_ESCAPES: Record<string, number> = { n: 10, r: 13, t: 9, f: 12, v: 11, '0': 0 };
 
 class Parser {
   private i = 0;
+  private depth = 0;
   constructor(private readonly src: string) {}
 
   parse(): Node {
@@ -54,21 +122,34 @@ class Parser {
     return new RegexSyntaxError(message, at);
   }
 
+  /** Refuses a program that would be too large, before anything is expanded. */
+  private checked(size: number, at = this.i): number {
+    if (size > MAX_REGEX_PROGRAM) throw this.error(`pattern compiles to more than ${MAX_REGEX_PROGRAM} instructions (repetitions multiply)`, at);
+    return size;
+  }
+
   private alternation(): Node {
     const options = [this.sequence()];
+    let size = options[0].size;
     while (this.src[this.i] === '|') {
       this.i++;
-      options.push(this.sequence());
+      const option = this.sequence();
+      options.push(option);
+      size = this.checked(size + option.size + 2); // + SPLIT and JMP
     }
-    return options.length === 1 ? options[0] : { k: 'alt', options };
+    return options.length === 1 ? options[0] : { k: 'alt', options, size };
   }
 
   private sequence(): Node {
     const items: Node[] = [];
+    let size = 0;
     while (this.i < this.src.length && this.src[this.i] !== '|' && this.src[this.i] !== ')') {
-      items.push(this.quantified(this.atom()));
+      const item = this.quantified(this.atom());
+      items.push(item);
+      size = this.checked(size + item.size);
     }
-    return items.length === 1 ? items[0] : { k: 'seq', items };
+    // An empty sequence emits nothing but still costs its emitter a call: it counts as 1.
+    return items.length === 1 ? items[0] : { k: 'seq', items, size: Math.max(size, 1) };
   }
 
   private quantified(node: Node): Node {
@@ -90,7 +171,9 @@ class Parser {
     if (this.src[this.i] === '?') this.i++; // lazy: same yes/no answer
     const next = this.src[this.i];
     if (next === '*' || next === '+' || next === '?' || (next === '{' && this.peekBounds())) throw this.error('nothing to repeat');
-    return { k: 'repeat', node, min, max };
+    // min copies, then (max - min) optional ones (each + SPLIT) or one loop (+ SPLIT and JMP).
+    const size = min * node.size + (max === Infinity ? node.size + 2 : (max - min) * (node.size + 1));
+    return { k: 'repeat', node, min, max, size: Math.max(this.checked(size, start), 1) };
   }
 
   private peekBounds(): boolean {
@@ -103,12 +186,16 @@ class Parser {
   /** `{n}`, `{n,}`, `{n,m}`; null (position unchanged) when the text is not one. */
   private bounds(): [number, number] | null {
     const at = this.i;
-    const m = /^\{(\d{1,6})(,(\d{0,6}))?\}/.exec(this.src.slice(at, at + 16));
-    if (!m) return null;
-    const min = Number(m[1]);
-    const max = m[2] === undefined ? min : m[3] === '' ? Infinity : Number(m[3]);
+    const m = /\{(\d+)(,(\d*))?\}/y;
+    m.lastIndex = at;
+    const found = m.exec(this.src);
+    if (!found) return null;
+    // A count above the program cap is refused with it anyway; capping keeps the arithmetic exact.
+    const count = (digits: string) => Math.min(Number(digits), MAX_REGEX_PROGRAM + 1);
+    const min = count(found[1]);
+    const max = found[2] === undefined ? min : found[3] === '' ? Infinity : count(found[3]);
     if (max < min) throw this.error('numbers out of order in {} quantifier');
-    this.i = at + m[0].length;
+    this.i = at + found[0].length;
     return [min, max];
   }
 
@@ -122,11 +209,11 @@ class Parser {
         return this.charClass();
       case '.':
         this.i++;
-        return { k: 'char', test: not(isLineEnd) };
+        return char(DOT);
       case '^':
       case '$':
         this.i++;
-        return { k: 'assert', what: c };
+        return { k: 'assert', what: c, size: 1 };
       case '\\':
         return this.escape();
       case '*':
@@ -140,13 +227,13 @@ class Parser {
       case '}':
         break; // literal, as in JavaScript without the u flag
     }
-    const cp = this.src.codePointAt(at)!;
-    this.i += cp > 0xffff ? 2 : 1;
-    return { k: 'char', test: (x) => x === cp };
+    this.i++;
+    return single(this.src.charCodeAt(at));
   }
 
   private group(): Node {
     const open = this.i;
+    if (++this.depth > MAX_REGEX_DEPTH) throw this.error(`groups nested deeper than ${MAX_REGEX_DEPTH}`, open);
     this.i++;
     if (this.src[this.i] === '?') {
       const rest = this.src.slice(this.i, this.i + 3);
@@ -162,7 +249,9 @@ class Parser {
     const inner = this.alternation();
     if (this.src[this.i] !== ')') throw this.error('unterminated group', open);
     this.i++;
-    return inner;
+    this.depth--;
+    // A group around an assertion may be quantified, as in JavaScript: `(?:^)?`.
+    return inner.k === 'assert' ? { k: 'seq', items: [inner], size: 1 } : inner;
   }
 
   /** After a backslash, outside a class. */
@@ -172,25 +261,25 @@ class Parser {
     if (c === undefined) throw this.error('\\ at end of pattern');
     if (c === 'b' || c === 'B') {
       this.i += 2;
-      return { k: 'assert', what: c };
+      return { k: 'assert', what: c, size: 1 };
     }
     if (c >= '1' && c <= '9') throw this.error('backreferences are not supported (they need backtracking)', at);
     if (c === 'k') throw this.error('named backreferences are not supported (they need backtracking)', at);
-    const classTest = CLASS_ESCAPES[c];
-    if (classTest) {
+    const set = CLASS_ESCAPES[c];
+    if (set) {
       this.i += 2;
-      return { k: 'char', test: classTest };
+      return char(set);
     }
-    const cp = this.escapedCodePoint();
-    return { k: 'char', test: (x) => x === cp };
+    return single(this.escapedUnit());
   }
 
   /** A single-character escape at `this.i` (the backslash); advances past it. */
-  private escapedCodePoint(): number {
+  private escapedUnit(): number {
     const at = this.i;
     const c = this.src[this.i + 1];
+    if (c === undefined) throw this.error('\\ at end of pattern');
     const control = CONTROL_ESCAPES[c];
-    if (control !== undefined && !(c === '0' && isDigit(this.src.charCodeAt(this.i + 2)))) {
+    if (control !== undefined && !(c === '0' && /\d/.test(this.src[this.i + 2] ?? ''))) {
       this.i += 2;
       return control;
     }
@@ -202,9 +291,8 @@ class Parser {
       return parseInt(hex, 16);
     }
     if (/[A-Za-z0-9]/.test(c)) throw this.error(`unknown escape \\${c}`, at);
-    const cp = this.src.codePointAt(this.i + 1)!;
-    this.i += cp > 0xffff ? 3 : 2;
-    return cp;
+    this.i += 2;
+    return this.src.charCodeAt(at + 1);
   }
 
   private charClass(): Node {
@@ -212,43 +300,38 @@ class Parser {
     this.i++;
     const negated = this.src[this.i] === '^';
     if (negated) this.i++;
-    const tests: Test[] = [];
-    const ranges: [number, number][] = [];
+    const pairs: number[] = [];
     while (this.src[this.i] !== ']') {
       if (this.i >= this.src.length) throw this.error('unterminated character class', open);
       const low = this.classAtom();
-      if (typeof low === 'function') {
-        tests.push(low);
+      if (typeof low !== 'number') {
+        pairs.push(...low);
         continue;
       }
       if (this.src[this.i] === '-' && this.src[this.i + 1] !== ']' && this.i + 1 < this.src.length) {
         const dash = this.i;
         this.i++;
         const high = this.classAtom();
-        if (typeof high === 'function') throw this.error('a class escape cannot end a range', dash);
+        if (typeof high !== 'number') throw this.error('a class escape cannot end a range', dash);
         if (high < low) throw this.error('range out of order in character class', dash);
-        ranges.push([low, high]);
+        pairs.push(low, high);
       } else {
-        ranges.push([low, low]);
+        pairs.push(low, low);
       }
     }
     this.i++;
-    const test: Test = (c) => {
-      for (const [lo, hi] of ranges) if (c >= lo && c <= hi) return true;
-      for (const t of tests) if (t(c)) return true;
-      return false;
-    };
-    return { k: 'char', test: negated ? not(test) : test };
+    const set = normalize(pairs);
+    return char(negated ? negate(set) : set);
   }
 
-  /** One member of a class: a code point, or a class escape's test. */
-  private classAtom(): number | Test {
+  /** One member of a class: a code unit, or a class escape's ranges. */
+  private classAtom(): number | Ranges {
     if (this.src[this.i] === '\\') {
       const c = this.src[this.i + 1];
-      const classTest = c === undefined ? undefined : CLASS_ESCAPES[c];
-      if (classTest) {
+      const set = c === undefined ? undefined : CLASS_ESCAPES[c];
+      if (set) {
         this.i += 2;
-        return classTest;
+        return set;
       }
       if (c === 'b') {
         this.i += 2;
@@ -259,80 +342,78 @@ class Parser {
         return 45;
       }
       if (c !== undefined && c >= '1' && c <= '9') throw this.error('backreferences are not supported');
-      return this.escapedCodePoint();
+      return this.escapedUnit();
     }
-    const cp = this.src.codePointAt(this.i)!;
-    this.i += cp > 0xffff ? 2 : 1;
-    return cp;
+    return this.src.charCodeAt(this.i++);
   }
 }
 
-// Program instructions. CHAR consumes one code point; the rest are free moves.
+const char = (set: Ranges): Node => ({ k: 'char', set, size: 1 });
+const single = (c: number): Node => char([c, c]);
+
+// Program instructions, in flat arrays (op, x, y) so the matcher's loop reads no objects. CHAR
+// consumes one code unit: its ranges are sets[pc] and y the steps a test costs (binary search rounds).
+// The rest are free moves.
 const CHAR = 0;
-const SPLIT = 1;
-const JMP = 2;
-const ASSERT = 3;
+const SPLIT = 1; // to x, then y
+const JMP = 2; // to x
+const ASSERT = 3; // x: the index in ASSERTS
 const MATCH = 4;
-type Inst =
-  | { op: typeof CHAR; test: Test }
-  | { op: typeof SPLIT; x: number; y: number }
-  | { op: typeof JMP; x: number }
-  | { op: typeof ASSERT; what: '^' | '$' | 'b' | 'B' }
-  | { op: typeof MATCH };
+const ASSERTS: readonly What[] = ['^', '$', 'b', 'B'];
 
 class Emitter {
-  readonly prog: Inst[] = [];
+  readonly op: number[] = [];
+  readonly x: number[] = [];
+  readonly y: number[] = [];
+  readonly sets: Ranges[] = [];
+
+  add(op: number, x = 0, set: Ranges = []): number {
+    this.op.push(op);
+    this.x.push(x);
+    this.y.push(32 - Math.clz32(set.length >> 1 || 1));
+    this.sets.push(set);
+    return this.op.length - 1;
+  }
 
   emit(node: Node): void {
-    if (this.prog.length > MAX_REGEX_PROGRAM) throw new RegexSyntaxError(`pattern compiles to more than ${MAX_REGEX_PROGRAM} steps`, 0);
     switch (node.k) {
       case 'char':
-        this.prog.push({ op: CHAR, test: node.test });
+        this.add(CHAR, 0, node.set);
         return;
       case 'assert':
-        this.prog.push({ op: ASSERT, what: node.what });
+        this.add(ASSERT, ASSERTS.indexOf(node.what));
         return;
       case 'seq':
         for (const item of node.items) this.emit(item);
         return;
       case 'alt': {
-        const jumps: { op: typeof JMP; x: number }[] = [];
-        node.options.forEach((option, i) => {
-          if (i < node.options.length - 1) {
-            const split = { op: SPLIT, x: this.prog.length + 1, y: 0 } as { op: typeof SPLIT; x: number; y: number };
-            this.prog.push(split);
-            this.emit(option);
-            const jump = { op: JMP, x: 0 } as { op: typeof JMP; x: number };
-            this.prog.push(jump);
-            jumps.push(jump);
-            split.y = this.prog.length;
-          } else {
-            this.emit(option);
-          }
-        });
-        for (const jump of jumps) jump.x = this.prog.length;
+        const jumps: number[] = [];
+        for (let i = 0; i < node.options.length - 1; i++) {
+          const split = this.add(SPLIT, this.op.length + 1);
+          this.emit(node.options[i]);
+          jumps.push(this.add(JMP));
+          this.y[split] = this.op.length;
+        }
+        this.emit(node.options[node.options.length - 1]);
+        for (const jump of jumps) this.x[jump] = this.op.length;
         return;
       }
       case 'repeat': {
         for (let i = 0; i < node.min; i++) this.emit(node.node);
         if (node.max === Infinity) {
-          const split = { op: SPLIT, x: this.prog.length + 1, y: 0 } as { op: typeof SPLIT; x: number; y: number };
-          const loop = this.prog.length;
-          this.prog.push(split);
+          const split = this.add(SPLIT, this.op.length + 1);
           this.emit(node.node);
-          this.prog.push({ op: JMP, x: loop });
-          split.y = this.prog.length;
+          this.add(JMP, split);
+          this.y[split] = this.op.length;
           return;
         }
         // Optional copies, each skipping to the end: x{2,4} = xx(x(x)?)?
-        const splits: { op: typeof SPLIT; x: number; y: number }[] = [];
+        const splits: number[] = [];
         for (let i = node.min; i < node.max; i++) {
-          const split = { op: SPLIT, x: this.prog.length + 1, y: 0 } as { op: typeof SPLIT; x: number; y: number };
-          this.prog.push(split);
-          splits.push(split);
+          splits.push(this.add(SPLIT, this.op.length + 1));
           this.emit(node.node);
         }
-        for (const split of splits) split.y = this.prog.length;
+        for (const split of splits) this.y[split] = this.op.length;
       }
     }
   }
@@ -341,34 +422,54 @@ class Emitter {
 /** A compiled pattern: `test` answers whether it matches anywhere in the input. */
 export interface LinearRegex {
   readonly source: string;
+  /** Instructions in the compiled program (at most MAX_REGEX_PROGRAM + 1). */
+  readonly size: number;
+  /** As `RegExp.prototype.test` without flags; false when the input or the steps exceed their limits. */
   test(input: string): boolean;
+  /** What `test` does, with the steps it took; `matched` is undefined when a limit stopped it. */
+  measure(input: string): { matched: boolean | undefined; steps: number };
 }
 
 /** Compiles `pattern`; throws RegexSyntaxError (with the position) for syntax this matcher refuses. */
 export function compileRegex(pattern: string): LinearRegex {
-  const emitter = new Emitter();
-  emitter.emit(new Parser(pattern).parse());
-  emitter.prog.push({ op: MATCH });
-  if (emitter.prog.length > MAX_REGEX_PROGRAM) throw new RegexSyntaxError(`pattern compiles to more than ${MAX_REGEX_PROGRAM} steps`, 0);
-  const prog = emitter.prog;
-  return { source: pattern, test: (input) => run(prog, input) };
+  const e = new Emitter();
+  e.emit(new Parser(pattern).parse());
+  e.add(MATCH);
+  const prog: Program = { op: Int32Array.from(e.op), x: Int32Array.from(e.x), y: Int32Array.from(e.y), sets: e.sets };
+  return {
+    source: pattern,
+    size: prog.op.length,
+    test: (input) => run(prog, input).matched === true,
+    measure: (input) => run(prog, input),
+  };
 }
 
-/** Simulates every thread in lock step: O(input length × program size), whatever the pattern. */
-function run(prog: readonly Inst[], input: string): boolean {
-  const n = prog.length;
-  const waiting = new Int32Array(n); // CHAR instructions ready to read the code point at `i`
+interface Program {
+  readonly op: Int32Array;
+  readonly x: Int32Array;
+  readonly y: Int32Array;
+  readonly sets: readonly Ranges[];
+}
+
+/**
+ * Simulates every thread in lock step: each instruction is visited at most once per input position,
+ * so the work is O(input length × program size), and the step budget cuts it off (checked once per
+ * position, so it can overshoot by one position's work: ≤ 3 pops per instruction + 16 rounds per CHAR).
+ */
+function run({ op, x, y, sets }: Program, input: string): { matched: boolean | undefined; steps: number } {
+  if (input.length > MAX_REGEX_INPUT) return { matched: undefined, steps: 0 };
+  const n = op.length;
+  const waiting = new Int32Array(n); // CHAR instructions ready to read the code unit at `i`
   const advanced = new Int32Array(n); // where threads go after reading it
   let advancedCount = 0;
-  const seen = new Int32Array(n); // generation marks: a state joins at most once per position
-  const stack = new Int32Array(n);
-  let generation = 0;
-  let prev = -1; // the code point before `i`; -1 at the start
-  const anchored = prog[0].op === ASSERT && prog[0].what === '^';
+  const seen = new Int32Array(n); // i + 1 once a state joined at `i`: it joins at most once per position
+  const stack = new Int32Array(n); // each SPLIT adds at most one entry: never more than n
+  let steps = 0;
+  let prev = -1; // the code unit before `i`; -1 at the start
+  const anchored = op[0] === ASSERT && x[0] === 0;
 
-  for (let i = 0; ; ) {
-    const cp = i < input.length ? input.codePointAt(i)! : -1;
-    generation++;
+  for (let i = 0; ; i++) {
+    const c = i < input.length ? input.charCodeAt(i) : -1;
     let waitingCount = 0;
     let matched = false;
     // Follow free moves from every live thread, then from a fresh start here (an unanchored search).
@@ -377,34 +478,36 @@ function run(prog: readonly Inst[], input: string): boolean {
       stack[top++] = t < advancedCount ? advanced[t] : 0;
       while (top > 0) {
         const pc = stack[--top];
-        if (seen[pc] === generation) continue;
-        seen[pc] = generation;
-        const inst = prog[pc];
-        if (inst.op === CHAR) waiting[waitingCount++] = pc;
-        else if (inst.op === MATCH) matched = true;
-        else if (inst.op === JMP) stack[top++] = inst.x;
-        else if (inst.op === SPLIT) {
-          stack[top++] = inst.y;
-          stack[top++] = inst.x;
-        } else if (assertion(inst.what, prev, cp)) stack[top++] = pc + 1;
+        steps++;
+        if (seen[pc] === i + 1) continue;
+        seen[pc] = i + 1;
+        const o = op[pc];
+        if (o === CHAR) waiting[waitingCount++] = pc;
+        else if (o === SPLIT) {
+          if (seen[y[pc]] !== i + 1) stack[top++] = y[pc]; // repetitions' exits often meet: skip early
+          stack[top++] = x[pc];
+        } else if (o === JMP) stack[top++] = x[pc];
+        else if (o === MATCH) matched = true;
+        else if (assertion(x[pc], prev, c)) stack[top++] = pc + 1;
       }
     }
-    if (matched) return true;
-    if (cp === -1) return false;
+    if (matched || c === -1) return { matched, steps };
     advancedCount = 0;
     for (let t = 0; t < waitingCount; t++) {
       const pc = waiting[t];
-      if ((prog[pc] as { test: Test }).test(cp)) advanced[advancedCount++] = pc + 1;
+      steps += y[pc];
+      if (contains(sets[pc], c)) advanced[advancedCount++] = pc + 1;
     }
-    if (anchored && advancedCount === 0) return false;
-    prev = cp;
-    i += cp > 0xffff ? 2 : 1;
+    if (anchored && advancedCount === 0) return { matched: false, steps };
+    if (steps > MAX_REGEX_STEPS) return { matched: undefined, steps };
+    prev = c;
   }
 }
 
-function assertion(what: '^' | '$' | 'b' | 'B', prev: number, cp: number): boolean {
-  if (what === '^') return prev === -1;
-  if (what === '$') return cp === -1;
-  const boundary = (prev !== -1 && isWord(prev)) !== (cp !== -1 && isWord(cp));
-  return what === 'b' ? boundary : !boundary;
+/** ASSERTS[what] between the code units `prev` and `c` (-1: the start or the end). */
+function assertion(what: number, prev: number, c: number): boolean {
+  if (what === 0) return prev === -1;
+  if (what === 1) return c === -1;
+  const boundary = (prev !== -1 && isWord(prev)) !== (c !== -1 && isWord(c));
+  return what === 2 ? boundary : !boundary;
 }
