@@ -79,7 +79,8 @@ export class Environment {
   lastError?: { readonly time: string; readonly source: string; readonly issues: readonly Issue[] };
   /** Set while the source has been unreachable past `staleAfterMs`. */
   unreachable?: { readonly since: string; readonly message: string };
-  readonly counts = { applied: 0, rejected: 0, unchanged: 0 };
+  /** Every outcome of the source: repeated failures are counted here, logged once. */
+  readonly counts = { applied: 0, rejected: 0, unchanged: 0, unreachable: 0 };
   readonly engine: SyncEngine;
   private readonly pins: PinSet;
   private readonly history: Published[] = [];

@@ -338,7 +338,7 @@ export class SwitchyardServer {
     const m = this.metrics;
     m.describe('switchyard_http_requests_total', 'counter', 'HTTP requests by route and status.');
     m.describe('switchyard_sse_connections', 'gauge', 'Open SSE streams.');
-    m.describe('switchyard_reloads_total', 'counter', 'Source updates by outcome (applied, rejected, unchanged).');
+    m.describe('switchyard_reloads_total', 'counter', 'Source outcomes: applied, rejected, unchanged documents, and unreachable (each failed read or request).');
     m.describe('switchyard_flags', 'gauge', 'Flags in the published document.');
     m.describe('switchyard_rollbacks_unpersisted', 'gauge', 'Rollbacks holding in this process that the state directory does not have yet (retried).');
     m.describe('switchyard_document_version', 'gauge', 'Version number of the published document.');

@@ -31,7 +31,10 @@ export class SyncEngine {
   readonly sink: SyncSink = {
     payload: (payload) => void this.payload(payload),
     reachable: () => this.machine.reachable(),
-    unreachable: (error) => this.machine.unreachable(error),
+    unreachable: (error) => {
+      this.notify((listener) => listener.outcome?.('unreachable'));
+      this.machine.unreachable(error);
+    },
   };
 
   constructor(

@@ -33,8 +33,8 @@ export interface SyncListener<S = Snapshot> {
    * reported). Every outcome is fed to the machine, including an unchanged payload (a reverted edit).
    */
   status?(status: SourceStatus, problem?: SourceProblem): void;
-  /** Every payload's outcome, for counting (a server's reload metrics). */
-  outcome?(outcome: 'applied' | 'unchanged' | 'rejected'): void;
+  /** Every outcome of the source, for counting (a server's reload metrics): each payload's, and each failed attempt. */
+  outcome?(outcome: 'applied' | 'unchanged' | 'rejected' | 'unreachable'): void;
 }
 
 /** A transport (file, poller, stream, AppConfig) feeding payloads to the engine. */

@@ -28,7 +28,7 @@ async function serve() {
   running.push(server);
   const url = await server.listen(0, '127.0.0.1');
   const get = async (path: string) => (await fetch(url + path, { headers: { Authorization: `Bearer ${KEY}` } })).json();
-  return { file, logs, ready: async () => (await get('/readyz')).environments.production, audit: async () => (await get('/v1/changes')).changes as { outcome: string }[] };
+  return { file, logs, url, ready: async () => (await get('/readyz')).environments.production, audit: async () => (await get('/v1/changes')).changes as { outcome: string }[] };
 }
 
 describe('the flag file under an unlucky operator', () => {
@@ -53,6 +53,8 @@ describe('the flag file under an unlucky operator', () => {
     writeFileSync(server.file, JSON.stringify(DOC));
     await waitFor(async () => !(await server.ready()).unreachable, 'readable again');
     expect(server.logs.filter((l) => l.includes('EISDIR'))).toHaveLength(1);
+    const metrics = await (await fetch(server.url + '/metrics')).text();
+    expect(Number(/switchyard_reloads_total\{environment="production",outcome="unreachable"\} (\d+)/.exec(metrics)?.[1])).toBeGreaterThanOrEqual(3); // counted, every poll
     expect((await server.audit()).filter((c) => c.outcome === 'rejected')).toEqual([]);
   });
 });
