@@ -50,7 +50,7 @@ export interface AuditEntry {
   readonly source: string;
   readonly changes?: SnapshotDiff;
   readonly issues?: readonly Issue[];
-  readonly rollback?: Omit<Rollback, 'baseline'>;
+  readonly rollback?: Omit<Rollback, 'baseline' | 'known'>;
 }
 
 export interface EnvironmentOptions {
@@ -131,7 +131,7 @@ export class Environment {
    * Serves `variant` of `flag` to everyone, in every client, until the flag changes at its source or
    * `lift` is called; published (and streamed) at once. RangeError for an unknown flag/variant.
    */
-  rollback(flag: string, variant: string, reason: string, by: string): Omit<Rollback, 'baseline'> {
+  rollback(flag: string, variant: string, reason: string, by: string): Omit<Rollback, 'baseline' | 'known'> {
     const source = this.engine.store.source;
     if (!source?.flags.has(flag)) throw new RangeError(`no flag "${flag}" in environment "${this.name}"`);
     const pin = pinOf(source, flag, variant, { reason, by, known: this.servedDefinitions(flag) }) as Rollback;
@@ -186,7 +186,7 @@ export class Environment {
     return this.unpersisted.size;
   }
 
-  private view(pin: Pin): Omit<Rollback, 'baseline'> & { persisted?: false } {
+  private view(pin: Pin): Omit<Rollback, 'baseline' | 'known'> & { persisted?: false } {
     return this.unpersisted.has(pin.flag) ? { ...publicView(pin), persisted: false } : publicView(pin);
   }
 
@@ -201,7 +201,7 @@ export class Environment {
     return true;
   }
 
-  activeRollbacks(): (Omit<Rollback, 'baseline'> & { persisted?: false })[] {
+  activeRollbacks(): (Omit<Rollback, 'baseline' | 'known'> & { persisted?: false })[] {
     return [...this.pins.all.values()].map((pin) => this.view(pin));
   }
 

@@ -7,5 +7,5 @@ import type { Pin } from '@switchyard/core';
  */
 export type Rollback = Pin & { readonly by: string };
 
-/** A rollback as the API and the audit trail show it (without the baseline definition). */
-export const publicView = ({ baseline: _, ...rollback }: Pin): Omit<Rollback, 'baseline'> => ({ by: 'unknown', ...rollback });
+/** A rollback as the API and the audit trail show it (without the definitions it was made against). */
+export const publicView = ({ baseline: _, known: __, ...rollback }: Pin): Omit<Rollback, 'baseline' | 'known'> => ({ by: 'unknown', ...rollback });

@@ -131,6 +131,7 @@ describe('rollbacks under faults', () => {
     // A, not yet updated, still serves 90/10 and shares the state: it applies the rollback, lifts nothing.
     const a = await start(dirA, at(10));
     expect(pinned(await a.served())).toBe(true);
+    expect(JSON.parse(readFileSync(join(state, 'production', 'new-checkout.json'), 'utf8')).known).toHaveLength(1); // B's 90/10
     expect(existsSync(join(state, 'production', 'new-checkout.json'))).toBe(true);
     expect(pinned(await b.served())).toBe(true);
     // A definition no replica served before is someone acting on the flag: lifted, for everyone.
