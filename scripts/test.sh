@@ -7,6 +7,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
 bash scripts/chromium.sh
+bash scripts/postgres.sh
 rm -rf .test-report && mkdir -p .test-report
 set +e
 npx --yes pnpm@10.34.9 exec vitest run --configLoader runner --reporter=default --reporter=json --outputFile.json=.test-report/vitest.json
