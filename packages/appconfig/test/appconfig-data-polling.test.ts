@@ -1,12 +1,11 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { AppConfigDataSource, type AppConfigDataSourceOptions } from '../src/index.js';
-import { AppConfigDataServer, type ProtocolServerOptions } from '@switchyard/test-utils/node';
-import { ManualTimers } from '@switchyard/test-utils';
+import type { AppConfigDataSourceOptions } from '../src/index.js';
+import type { ProtocolServerOptions } from '@switchyard/test-utils/node';
+import { CONFIG as config, startPolledSource } from './polled-source.js';
 
 // The poll loop step by step on an injected clock, through the real AWS SDK client and a local
 // AppConfigData server: which delay follows each answer, and what is (not) reported.
 const INTERVAL_S = 15;
-const config = JSON.stringify({ checkout: { enabled: true } });
 
 let cleanup: (() => Promise<void> | void)[] = [];
 afterEach(async () => {
@@ -15,24 +14,9 @@ afterEach(async () => {
 });
 
 async function setup(serverOptions: ProtocolServerOptions = {}, sourceOptions: Partial<AppConfigDataSourceOptions> = {}) {
-  // The server enforces its interval on the wall clock; the source runs on the manual one, so off by default.
-  const server = await new AppConfigDataServer({ intervalSeconds: INTERVAL_S, enforcedIntervalMs: 0, ...serverOptions }).start();
-  server.deploy('shop', 'prod', 'flags', config);
-  const timers = new ManualTimers();
-  const source = new AppConfigDataSource({
-    application: 'shop',
-    environment: 'prod',
-    profile: 'flags',
-    clientConfig: { region: 'us-east-1', endpoint: server.url, credentials: { accessKeyId: 'AKIDLOCALTEST', secretAccessKey: 'local-test-secret' } },
-    backoff: { initialMs: 1000, maxMs: 60_000, random: () => 0.5 },
-    timers,
-    ...sourceOptions,
-  });
-  const errors: string[] = [];
-  const payloads: string[] = [];
-  cleanup.push(() => server.stop(), () => source.stop());
-  await source.start({ payload: (p) => void payloads.push(p as string), reachable: () => undefined, unreachable: (e) => void errors.push(e.message) });
-  return { server, source, timers, errors, payloads };
+  const polled = await startPolledSource(INTERVAL_S * 1000, serverOptions, sourceOptions);
+  cleanup.push(polled.stop);
+  return polled;
 }
 
 describe('AppConfigDataSource polling on an injected clock', () => {

@@ -1,16 +1,15 @@
 import { createServer, connect, type Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { SyncSink } from '@switchyard/core';
-import { AppConfigDataSource, type AppConfigDataSourceOptions } from '../src/index.js';
-import { AppConfigDataServer, type ProtocolServerOptions } from '@switchyard/test-utils/node';
-import { ManualTimers, settle } from '@switchyard/test-utils';
+import type { AppConfigDataSourceOptions } from '../src/index.js';
+import type { AppConfigDataServer, ProtocolServerOptions } from '@switchyard/test-utils/node';
+import { settle, type ManualTimers } from '@switchyard/test-utils';
+import { CONFIG as config, startPolledSource } from './polled-source.js';
 
 // What happens to a configuration token after each kind of failed poll, step by step on an injected
 // clock, through the real AWS SDK client and a local AppConfigData server. Tokens are single-use: one
 // AppConfig rejected starts a new session at once; one whose poll's outcome is unknown is never reused
 // (the next attempt starts a session); one refused before it was looked at is kept.
 const INTERVAL_MS = 15_000;
-const config = JSON.stringify({ checkout: { enabled: true } });
 const v2 = JSON.stringify({ checkout: { enabled: false } });
 const TIMED_OUT = 'cannot reach appconfig:shop/prod/flags: timed out after 5000 ms';
 
@@ -21,28 +20,12 @@ afterEach(async () => {
 });
 
 async function setup(serverOptions: ProtocolServerOptions = {}, sourceOptions: Partial<AppConfigDataSourceOptions> = {}, endpoint?: (server: AppConfigDataServer) => Promise<string>) {
-  // The server enforces its interval on the wall clock; the source runs on the manual one, so off.
-  const server = await new AppConfigDataServer({ intervalSeconds: INTERVAL_MS / 1000, enforcedIntervalMs: 0, ...serverOptions }).start();
-  server.deploy('shop', 'prod', 'flags', config);
-  const timers = new ManualTimers();
-  const source = new AppConfigDataSource({
-    application: 'shop',
-    environment: 'prod',
-    profile: 'flags',
-    clientConfig: { region: 'us-east-1', endpoint: endpoint ? await endpoint(server) : server.url, credentials: { accessKeyId: 'AKIDLOCALTEST', secretAccessKey: 'local-test-secret' } },
-    backoff: { initialMs: 1000, maxMs: 60_000, random: () => 0.5 },
-    timeoutMs: 5000,
-    timers,
-    ...sourceOptions,
-  });
-  const errors: string[] = [];
-  const payloads: string[] = [];
-  const sink: SyncSink = { payload: (p) => void payloads.push(p as string), reachable: () => undefined, unreachable: (e) => void errors.push(e.message) };
-  cleanup.push(() => server.stop(), () => source.stop());
-  await source.start(sink);
+  const polled = await startPolledSource(INTERVAL_MS, serverOptions, { timeoutMs: 5000, ...sourceOptions }, endpoint);
+  cleanup.push(polled.stop);
+  const { server } = polled;
   /** No session was started after the first: every poll continued the first session's token chain. */
   const pollsWithSameSession = () => server.count('start') === 1;
-  return { server, source, timers, errors, payloads, sink, pollsWithSameSession };
+  return { ...polled, pollsWithSameSession };
 }
 
 /** Resolves once the poller has scheduled its next attempt (the failure it follows has been handled). */

@@ -6,7 +6,7 @@ import type { Scope } from './audience.js';
 import { Environment } from './environment.js';
 import { matchesIfNoneMatch, etagOf } from './http/etag.js';
 import { contextOf, evaluateAll, evaluateOne } from './http/ofrep.js';
-import { clientError, HttpError, readJsonBody, segmentAfter, sendJson } from './http/respond.js';
+import { HttpError, readJsonBody, segmentAfter, sendJson } from './http/respond.js';
 import { StreamHub, type StreamOptions } from './http/sse.js';
 import { consoleLogger, type Logger } from './logger.js';
 import { Metrics } from './metrics.js';

@@ -68,6 +68,12 @@ export function pinOf(snapshot: Snapshot, flag: string, variant: string, why: { 
   return { flag, variant, reason: why.reason, ...(why.by ? { by: why.by } : {}), at: why.at ?? new Date().toISOString(), baseline, ...(known?.length ? { known } : {}) };
 }
 
+/** Whether the flag's definition at the source is the one the pin was made against, or one served before it. */
+export function definitionHolds(source: Snapshot, pin: Pin): boolean {
+  const fingerprint = flagFingerprint(source, pin.flag);
+  return fingerprint !== undefined && (fingerprint === pin.baseline || (pin.known?.includes(fingerprint) ?? false));
+}
+
 /** What `flagMetadata.rolledBack` says about a pin. */
 export const pinNote = (pin: Pin): string => (pin.by ? `${pin.at} by ${pin.by}: ${pin.reason}` : pin.reason);
 
@@ -84,10 +90,9 @@ export function applyPins(source: Snapshot, pins: Iterable<Pin>): { snapshot: Sn
   let definitions: Record<string, FlagDefinition> | undefined;
   for (const pin of pins) {
     const flag = source.flags.get(pin.flag);
-    const fingerprint = flag && flagFingerprint(source, pin.flag);
     if (!flag) lifted.push({ pin, why: 'removed' });
     else if (!flag.variants.has(pin.variant)) lifted.push({ pin, why: 'no-variant' });
-    else if (fingerprint !== pin.baseline && !pin.known?.includes(fingerprint!)) lifted.push({ pin, why: 'changed' });
+    else if (!definitionHolds(source, pin)) lifted.push({ pin, why: 'changed' });
     else {
       const { targeting: _, ...rest } = flag.definition;
       const definition: FlagDefinition = Object.freeze({ ...rest, defaultVariant: pin.variant, metadata: Object.freeze({ ...rest.metadata, rolledBack: pinNote(pin) }) });

@@ -1,5 +1,4 @@
-import type { BackoffOptions } from './backoff.js';
-import { retryAfterMs } from './backoff.js';
+import { retryAfterMs, type BackoffOptions } from './backoff.js';
 import type { SyncSink, SyncSource } from './events.js';
 import { Poller, PollError } from './poller.js';
 import type { Timers } from './timers.js';

@@ -1,4 +1,4 @@
-import { applyPins, flagFingerprint, pinOf, type Pin } from '../snapshot/pins.js';
+import { applyPins, definitionHolds, pinOf, type Pin } from '../snapshot/pins.js';
 import type { Snapshot } from '../snapshot/snapshot.js';
 import type { SyncEngine } from './engine.js';
 
@@ -24,8 +24,7 @@ export class PinSet {
     engine.store.transform = (source) => {
       if (this.rebase) {
         for (const [flag, pin] of this.pins) {
-          const fingerprint = flagFingerprint(source, flag);
-          if (fingerprint === pin.baseline || (fingerprint !== undefined && pin.known?.includes(fingerprint))) continue;
+          if (definitionHolds(source, pin)) continue;
           const kept = this.rebase(pin, source);
           if (kept) this.pins.set(flag, kept);
         }

@@ -101,7 +101,7 @@ export class StreamHub {
    */
   publish(env: Environment, published: Published): void {
     const payloads: Partial<Record<Scope, Buffer>> = {};
-    for (const c of [...this.connections]) {
+    for (const c of this.connections) { // deleting the entry being visited is safe in a Set's iteration
       if (c.environment !== env.name) continue;
       if (published.unchanged[c.scope]) continue; // its audience's bytes are identical: nothing to send
       if (c.res.writableLength > 0) {
