@@ -15,6 +15,8 @@ describe('linear-time regex', () => {
     // Non-ASCII: RegExp without flags reads UTF-16 code units, so an astral symbol is two of them.
     '^.$', '^..$', '^[😀]$', '😀+', '^😀{2}$', '[^a]{2}', '\\uD83D', '[\\uD800-\\uDBFF]', '^\\W+$', 'e\\b', '\\w\\b', '[\\u0300-\\u036f]',
     '^[一-龥]+$', '[à-ÿ]{2}', '\\s', '.y', '^.+$', '(?:^)?a', '(?:\\b)+',
+    // A class escape before '-' (Annex B): the dash is literal and the next member starts no range.
+    '[\\w-\\uDC00-\\uDFFF]{2}', '[\\d-a-z]', '[\\s-\\d]', '[a\\W-]',
   ];
   for (const pattern of patterns) {
     it(`agrees with RegExp on /${pattern}/`, () => {

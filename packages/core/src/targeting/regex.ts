@@ -306,6 +306,12 @@ class Parser {
       const low = this.classAtom();
       if (typeof low !== 'number') {
         pairs.push(...low);
+        // As RegExp (Annex B): `\w-x` is \w, '-' and x, and x never starts a range of its own.
+        if (this.src[this.i] === '-' && this.src[this.i + 1] !== ']' && this.i + 1 < this.src.length) {
+          this.i++;
+          const next = this.classAtom();
+          pairs.push(45, 45, ...(typeof next === 'number' ? [next, next] : next));
+        }
         continue;
       }
       if (this.src[this.i] === '-' && this.src[this.i + 1] !== ']' && this.i + 1 < this.src.length) {
