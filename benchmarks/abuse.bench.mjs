@@ -169,7 +169,7 @@ async function main() {
 
   // ---- the server, in its own process ----
   const BIN = fileURLToPath(new URL('../packages/cli/bin/switchyard.js', import.meta.url));
-  const child = spawn(process.execPath, [BIN, 'serve', file, '--keys', join(dir, 'keys.json'), '--port', '0'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [BIN, 'serve', file, '--keys', join(dir, 'keys.json'), '--port', '0', '--store', 'memory'], { stdio: ['ignore', 'pipe', 'pipe'] });
   const log = [];
   let pending = '';
   const onLog = (stream) => (d) => {

@@ -4,8 +4,10 @@ import { fileURLToPath } from 'node:url';
 
 const BIN = fileURLToPath(new URL('../packages/cli/bin/switchyard.js', import.meta.url));
 
+/** `args` as `switchyard serve` takes them; without a `--store` the state lives in the process (`memory`). */
 export async function startServe(args) {
-  const child = spawn(process.execPath, [BIN, 'serve', ...args, '--port', '0'], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const store = args.includes('--store') ? [] : ['--store', 'memory'];
+  const child = spawn(process.execPath, [BIN, 'serve', ...args, ...store, '--port', '0'], { stdio: ['ignore', 'pipe', 'inherit'] });
   const url = await new Promise((resolve, reject) => {
     let out = '';
     child.stdout.on('data', (d) => {

@@ -14,7 +14,7 @@ const port = (name, fallback) => Number(process.env[name] ?? fallback);
 
 /** Starts `switchyard serve` on the working file, allowing the shop's page to call it, and waits for its URL. */
 function serve(shopUrl) {
-  const child = spawn(process.execPath, [cli, 'serve', flagsFile, '--port', String(port('SWITCHYARD_PORT', 8013)), '--cors', shopUrl], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, [cli, 'serve', flagsFile, '--port', String(port('SWITCHYARD_PORT', 8013)), '--cors', shopUrl, '--data', `${here}.switchyard`], { stdio: ['ignore', 'pipe', 'inherit'] });
   const url = new Promise((resolve, reject) => {
     createInterface({ input: child.stdout }).on('line', (line) => {
       process.stdout.write(`[switchyard serve] ${line}\n`);

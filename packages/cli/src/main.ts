@@ -12,7 +12,8 @@ Usage:
   switchyard validate FILE [--format F]
   switchyard evaluate FILE --flag KEY [--type boolean|string|number|object] [--default V] [--context JSON] [--now ISO|MS] [--format F]
   switchyard evaluate FILE --batch CASES.jsonl|-   (one {"flag","type","default","context"} per line)
-  switchyard serve SOURCE | NAME=SOURCE... [--port 8013] [--host 127.0.0.1] [--keys KEYS.json] [--cors ORIGIN]... [--state DIR]
+  switchyard serve SOURCE | NAME=SOURCE... [--port 8013] [--host 127.0.0.1] [--keys KEYS.json] [--cors ORIGIN]...
+        [--store postgres://USER@HOST:PORT/DB | memory] [--data DIR] [--replica NAME]
   switchyard rollout FILE --flag KEY --steps ISO=PCT,ISO=PCT... [--variant V] [--control V] [--dry-run]
   switchyard lint FILE [--code DIR] [--now ISO] [--strict] [--json] [--rollout-max-days 90] [--settled-days 7]
 
@@ -22,8 +23,10 @@ sticky percentage rollout for AppConfig flags carrying that numeric attribute.
 A serve SOURCE is a FILE, appconfig:APP/ENV/PROFILE (AppConfigData API; AWS credentials and region
 from the environment, --region, --appconfig-endpoint URL) or appconfig-agent:APP/ENV/PROFILE
 (--agent-url, default http://localhost:2772; token from APPCONFIG_AGENT_TOKEN). --appconfig-client-side
-marks flags from AppConfig sources visible to client keys. --state DIR keeps rollbacks (POST
-/v1/rollbacks) across restarts and shares them with replicas that use the same directory.
+marks flags from AppConfig sources visible to client keys. Rollbacks (POST /v1/rollbacks) and the
+audit trail (/v1/changes) are kept in an embedded PostgreSQL in --data DIR (default .switchyard), or
+with --store postgres://… in a PostgreSQL server shared by replicas (--data then keeps this replica's
+journal of writes waiting for it); --store memory keeps them in the process only.
 Limits (docs/operations.md): --headers-timeout MS (10000: a client's headers must arrive in time),
 --max-connections N (20000), --max-streams N (SSE streams per environment, 10000; then 503).
 
@@ -76,7 +79,9 @@ export async function main(argv: string[], io: Output = stdio): Promise<number> 
             host: { type: 'string' },
             keys: { type: 'string' },
             cors: { type: 'string', multiple: true },
-            state: { type: 'string' },
+            store: { type: 'string' },
+            data: { type: 'string' },
+            replica: { type: 'string' },
             region: { type: 'string' },
             'appconfig-endpoint': { type: 'string' },
             'agent-url': { type: 'string' },

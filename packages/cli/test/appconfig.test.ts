@@ -69,7 +69,7 @@ describe('switchyard serve appconfig:APP/ENV/PROFILE', () => {
     const aws = await new AppConfigDataServer().start();
     stops.push(() => aws.stop());
     aws.deploy('shop', 'prod', 'flags', JSON.stringify({ kill: { enabled: false }, banner: { enabled: true, text: 'hello' } }));
-    const child = spawn(process.execPath, [BIN, 'serve', 'prod=appconfig:shop/prod/flags', '--port', '0', '--region', 'us-east-1', '--appconfig-endpoint', aws.url], {
+    const child = spawn(process.execPath, [BIN, 'serve', 'prod=appconfig:shop/prod/flags', '--port', '0', '--store', 'memory', '--region', 'us-east-1', '--appconfig-endpoint', aws.url], {
       stdio: ['ignore', 'pipe', 'pipe'],
       env: { ...process.env, AWS_ACCESS_KEY_ID: 'AKIDLOCALTEST', AWS_SECRET_ACCESS_KEY: 'local', AWS_PROFILE: '', AWS_CONFIG_FILE: '/dev/null', AWS_SHARED_CREDENTIALS_FILE: '/dev/null' },
     });

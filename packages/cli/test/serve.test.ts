@@ -14,7 +14,7 @@ describe('switchyard serve', () => {
     const dir = mkdtempSync(join(tmpdir(), 'switchyard-serve-'));
     const file = join(dir, 'flags.json');
     writeFileSync(file, readFileSync(EXAMPLE));
-    const child = spawn(process.execPath, [BIN, 'serve', file, '--port', '0'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [BIN, 'serve', file, '--port', '0', '--store', 'memory'], { stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     child.stdout.on('data', (d) => (out += d));
     child.stderr.on('data', (d) => (out += d));
@@ -22,7 +22,7 @@ describe('switchyard serve', () => {
     try {
       await waitFor(() => out.includes('listening on'), 'the banner', 8000);
       const banner = out.split('\n').find((l) => l.includes('listening on'))!;
-      expect(banner).toMatch(/^switchyard listening on http:\/\/127\.0\.0\.1:\d+ serving default \(6 flags\) — open access, no --keys$/);
+      expect(banner).toMatch(/^switchyard listening on http:\/\/127\.0\.0\.1:\d+ serving default \(6 flags\) — open access, no --keys; state in memory only$/);
       const url = banner.match(/http:\/\/[\d.:]+/)![0];
       expect((await fetch(`${url}/v1/flags`)).status).toBe(200);
 
@@ -39,7 +39,7 @@ describe('switchyard serve', () => {
   });
 
   it('applies the limits given on the command line (--max-streams: 503 beyond it)', async () => {
-    const child = spawn(process.execPath, [BIN, 'serve', EXAMPLE, '--port', '0', '--max-streams', '1', '--headers-timeout', '2000'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [BIN, 'serve', EXAMPLE, '--port', '0', '--store', 'memory', '--max-streams', '1', '--headers-timeout', '2000'], { stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     child.stdout.on('data', (d) => (out += d));
     const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
@@ -106,7 +106,7 @@ describe('switchyard serve', () => {
     const dir = mkdtempSync(join(tmpdir(), 'switchyard-keys-'));
     const keys = join(dir, 'keys.json');
     writeFileSync(keys, JSON.stringify({ keys: [{ key: 'short', environment: 'prod', scope: 'admin' }] }));
-    const child = spawn(process.execPath, [BIN, 'serve', EXAMPLE, '--keys', keys, '--port', '0'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [BIN, 'serve', EXAMPLE, '--keys', keys, '--port', '0', '--store', 'memory'], { stdio: ['ignore', 'pipe', 'pipe'] });
     let err = '';
     child.stderr.on('data', (d) => (err += d));
     expect(await new Promise((resolve) => child.on('exit', resolve))).toBe(2);
@@ -115,17 +115,17 @@ describe('switchyard serve', () => {
     expect(err).toContain('keys[0].environment: must be one of default, not "prod"');
   });
 
-  it('keeps rollbacks across a restart with --state, and names a --state it cannot use', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'switchyard-state-'));
-    const state = join(dir, 'state');
+  it('keeps rollbacks and the audit trail across a restart in --data (embedded PostgreSQL), and names a store it cannot use', async () => {
+    const data = mkdtempSync(join(tmpdir(), 'switchyard-data-'));
     const run = async (then: (url: string) => Promise<void>) => {
-      const child = spawn(process.execPath, [BIN, 'serve', EXAMPLE, '--port', '0', '--state', state], { stdio: ['ignore', 'pipe', 'pipe'] });
+      const child = spawn(process.execPath, [BIN, 'serve', EXAMPLE, '--port', '0', '--data', data, '--replica', 'one'], { stdio: ['ignore', 'pipe', 'pipe'] });
       let out = '';
       child.stdout.on('data', (d) => (out += d));
       child.stderr.on('data', (d) => (out += d));
       const exited = new Promise((resolve) => child.on('exit', resolve));
       try {
-        await waitFor(() => out.includes('listening on'), 'the banner', 8000);
+        await waitFor(() => out.includes('listening on'), 'the banner', 30_000);
+        expect(out).toContain(`state in embedded PostgreSQL in ${join(data, 'embedded')}`);
         await then(out.match(/listening on (http:\/\/[\d.:]+)/)![1]);
       } finally {
         child.kill('SIGTERM');
@@ -141,12 +141,19 @@ describe('switchyard serve', () => {
     await run(async (url) => {
       expect(await checkout(url)).toMatchObject({ defaultVariant: 'off', metadata: { rolledBack: expect.stringContaining('errors') } });
       expect((await checkout(url)).targeting).toBeUndefined();
+      const { changes } = await (await fetch(`${url}/v1/changes`)).json();
+      expect(changes.map((c: { outcome: string; replica: string }) => `${c.replica}:${c.outcome}`)).toEqual(['one:applied', 'one:rollback', 'one:applied', 'one:applied']);
     });
 
-    const child = spawn(process.execPath, [BIN, 'serve', EXAMPLE, '--port', '0', '--state', EXAMPLE], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let err = '';
-    child.stderr.on('data', (d) => (err += d));
-    expect(await new Promise((resolve) => child.on('exit', resolve))).toBe(2);
-    expect(err).toContain(`cannot use --state ${EXAMPLE}: ENOTDIR`);
+    const refused = async (args: string[], message: string) => {
+      const child = spawn(process.execPath, [BIN, 'serve', EXAMPLE, '--port', '0', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+      let err = '';
+      child.stderr.on('data', (d) => (err += d));
+      expect(await new Promise((resolve) => child.on('exit', resolve))).toBe(2);
+      expect(err).toContain(message);
+    };
+    await refused(['--data', EXAMPLE], 'cannot use the store: ENOTDIR'); // a file, not a directory
+    await refused(['--store', 'mysql://root:hunter2@db/flags'], 'a store is postgres://USER@HOST:PORT/DB or memory, not mysql://root@db/flags');
+    await refused(['--store', 'memory', '--replica', 'a b'], '--replica must be');
   });
 });

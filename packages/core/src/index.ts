@@ -29,9 +29,9 @@ export { extensionOperators, typedCompare, type Op } from './targeting/operators
 export type { Operator, OperatorInput } from './targeting/operator.js';
 export type { Rule, Compiled, CompileEnv, Clock } from './targeting/rule.js';
 export { backoffDelay, retryAfterMs, type BackoffOptions } from './sync/backoff.js';
-export { flagFingerprint, pinOf, applyPins, pinNote, type Pin, type LiftedPin } from './snapshot/pins.js';
+export { flagFingerprint, definitionHolds, pinOf, applyPins, pinNote, type Pin, type LiftedPin } from './snapshot/pins.js';
 export { SnapshotStore, type ApplyResult, type SnapshotTransform } from './sync/store.js';
-export { PinSet, type PinRebase } from './sync/pin-set.js';
+export { PinSet, type PinSetOptions } from './sync/pin-set.js';
 export type { SyncListener, SyncSource, SyncSink, SourceStatus, SourceProblem } from './sync/events.js';
 export { SyncEngine, type SyncEngineOptions } from './sync/engine.js';
 export { systemTimers, type Timers } from './sync/timers.js';

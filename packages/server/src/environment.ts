@@ -1,4 +1,6 @@
+import { randomUUID } from 'node:crypto';
 import {
+  definitionHolds,
   diffSnapshots,
   extensionOperators,
   formatIssue,
@@ -18,8 +20,9 @@ import {
 import { clientDocument, type Scope } from './audience.js';
 import { etagOf } from './http/etag.js';
 import type { Logger } from './logger.js';
-import { sameRollback, type RollbackState } from './rollback-state.js';
-import { publicView, type Rollback } from './rollbacks.js';
+import { MemoryAudit, type AuditEntry, type AuditPage } from './audit.js';
+import { publicView, type PublicRollback, type Rollback } from './rollbacks.js';
+import { hashOf, StateStore, type StoredRollback, type StoreWrite } from './store/state-store.js';
 
 /** One audience's view of a published version: the exact bytes served and their ETag. */
 export interface Representation {
@@ -42,36 +45,40 @@ export interface Published {
   readonly unchanged: Readonly<Record<Scope, boolean>>;
 }
 
-export interface AuditEntry {
-  readonly time: string;
-  readonly outcome: 'applied' | 'rejected' | 'recovered' | 'rollback' | 'lifted';
-  readonly version?: number;
-  readonly etag?: string;
-  readonly source: string;
-  readonly changes?: SnapshotDiff;
-  readonly issues?: readonly Issue[];
-  readonly rollback?: Omit<Rollback, 'baseline' | 'known'>;
-}
-
 export interface EnvironmentOptions {
   readonly logger: Logger;
   /** How many versions are remembered for SSE resumption; default 100. */
   readonly historySize?: number;
-  /** How many audit entries are kept; default 1,000. */
+  /** Without a store: how many audit entries this process keeps; default 1,000. */
   readonly auditSize?: number;
-  /** Where rollbacks are kept across restarts and shared with replicas; without it they live in this process. */
-  readonly state?: RollbackState;
+  /**
+   * Where rollbacks and the audit trail are kept, shared with replicas and across restarts. Without
+   * one they live in this process, and a rollback lifts as soon as its flag changes at the source here.
+   */
+  readonly store?: StateStore;
+  /** This server's name in the audit trail (the store's, when there is one). */
+  readonly replica?: string;
   /** How long the source may be unreachable before it is reported (log, `/readyz`); default 10,000 ms. */
   readonly staleAfterMs?: number;
+  /** How long a rollback request waits for the store before answering `persisted: false`; default 2,000 ms. */
+  readonly persistWaitMs?: number;
 }
 
 export type Listener = (published: Published) => void;
+
+/** A rollback as the API shows it; `persisted: false` while the store does not have it yet. */
+export type RollbackView = PublicRollback & { readonly persisted?: false };
 
 /**
  * One environment (production, staging, …): its source feeding the core's sync engine (the same
  * store, pins and status machine as every provider), the current published version, a bounded
  * history for SSE resume, and the audit trail. A document is published only when it is valid; a bad
  * one is rejected whole and the last good version keeps being served.
+ *
+ * With a store, rollbacks are the store's: made or lifted here, they are written there (in order,
+ * retried while it is away, held here meanwhile), and those made or lifted on other replicas arrive
+ * by notification. Only the store lifts one for a changed definition — one no replica served before
+ * the rollback — so a replica serving an older one mid-rollout lifts nothing.
  */
 export class Environment {
   current?: Published;
@@ -84,14 +91,24 @@ export class Environment {
   readonly engine: SyncEngine;
   private readonly pins: PinSet;
   private readonly history: Published[] = [];
-  private readonly audit: AuditEntry[] = [];
+  private readonly memory?: MemoryAudit;
+  private readonly store?: StateStore;
   private readonly listeners = new Set<Listener>();
   /** What the next publication is attributed to (a rollback, a lift), when it is not the source. */
   private cause?: string;
-  /** Rollbacks in force here that the state directory does not have yet (a full disk): retried, never lifted for it. */
-  private readonly unpersisted = new Set<string>();
-  /** State entries that name a variant the flag does not have: logged once and left alone, never applied. */
+  /** The store's id of each rollback in force here. */
+  private readonly ids = new Map<string, string>();
+  /** Rollbacks and lifts made here that the store does not have yet, by flag: the latest write. */
+  private readonly waiting = new Map<string, Promise<boolean>>();
+  /** Bumped by every rollback or lift made here: a store read that straddles one is stale. */
+  private generation = 0;
+  private reconciling?: Promise<void>;
+  private reconcileAgain = false;
+  /** The source snapshot whose definitions the store was last told of. */
+  private registered?: Snapshot;
+  /** Rollbacks that do not apply here (no such flag or variant): logged once, left alone. */
   private readonly ignored = new Map<string, string>();
+  private unsubscribe?: () => void;
 
   constructor(
     readonly name: string,
@@ -100,25 +117,58 @@ export class Environment {
   ) {
     // The server runs on Node: no bundle budget, so every Switchyard extension is available.
     this.engine = new SyncEngine(source, { translate: source.translate, operators: extensionOperators, staleAfterMs: options.staleAfterMs, warn: (message) => options.logger.warn(`[${name}] ${message}`) });
-    this.pins = new PinSet(this.engine, (pin, source) => this.rebaseLegacy(pin, source));
+    this.store = options.store;
+    if (!this.store) this.memory = new MemoryAudit(options.replica ?? 'this process', options.auditSize);
+    this.pins = new PinSet(this.engine, { lifts: this.store ? 'owner' : 'here' });
     this.engine.listen({
-      outcome: (outcome) => this.counts[outcome]++,
+      outcome: (outcome) => {
+        this.counts[outcome]++;
+        if (this.store && outcome !== 'unreachable') this.register(this.store);
+      },
       changed: (snapshot, _changed, lifted) => this.published(snapshot, lifted),
       status: (status, problem) => this.status(status, problem),
     });
-    // Before the first document: a restarted server must not serve a rolled-back treatment even once.
-    for (const rollback of options.state?.read().values() ?? []) if (rollback) this.pins.restore(rollback);
   }
 
-  /** Starts the source; resolves once its first attempt is done. */
+  /**
+   * Takes in the stored rollbacks (before the first document: a restarted server must not serve a
+   * rolled-back treatment even once), then starts the source; resolves once its first attempt is done.
+   */
   async start(): Promise<void> {
-    this.options.state?.watch(() => this.reconcile());
+    if (this.store) await this.restoreFromStore(this.store);
     this.engine.start();
     await Promise.race([this.engine.ready, this.engine.started]);
   }
 
+  private async restoreFromStore(store: StateStore): Promise<void> {
+    let stored: StoredRollback[];
+    try {
+      stored = await store.rollbacks(this.name);
+    } catch (e) {
+      stored = store.remembered(this.name);
+      this.options.logger.warn(`[${this.name}] cannot read rollbacks from ${store.description} (${(e as Error).message}): starting with the ${stored.length} last read here`);
+    }
+    for (const { id, rollback } of stored) {
+      this.ids.set(rollback.flag, id);
+      this.pins.restore(rollback);
+    }
+    // Rollbacks and lifts made here before a restart that the store does not have yet.
+    for (const { write, written } of store.pendingWrites(this.name)) {
+      if (write.kind === 'rollback') {
+        this.ids.set(write.stored.rollback.flag, write.stored.id);
+        this.pins.restore(write.stored.rollback);
+        this.track(write.stored.rollback.flag, written);
+      } else if (write.kind === 'lift' && this.ids.get(write.flag) === write.id) {
+        this.ids.delete(write.flag);
+        this.pins.unpin(write.flag);
+        this.track(write.flag, written);
+      }
+    }
+    this.unsubscribe = store.subscribe(this.name, () => void this.reconcile());
+  }
+
   async stop(): Promise<void> {
-    this.options.state?.close();
+    this.unsubscribe?.();
     await this.engine.stop();
   }
 
@@ -129,19 +179,45 @@ export class Environment {
 
   /**
    * Serves `variant` of `flag` to everyone, in every client, until the flag changes at its source or
-   * `lift` is called; published (and streamed) at once. RangeError for an unknown flag/variant.
+   * `lift` is called; published (and streamed) at once, then written to the store (the answer waits
+   * for that up to `persistWaitMs`). RangeError for an unknown flag/variant.
    */
-  rollback(flag: string, variant: string, reason: string, by: string): Omit<Rollback, 'baseline' | 'known'> {
+  async rollback(flag: string, variant: string, reason: string, by: string): Promise<RollbackView> {
     const source = this.engine.store.source;
     if (!source?.flags.has(flag)) throw new RangeError(`no flag "${flag}" in environment "${this.name}"`);
     const pin = pinOf(source, flag, variant, { reason, by, known: this.servedDefinitions(flag) }) as Rollback;
-    this.record({ time: pin.at, outcome: 'rollback', source: `rollback by ${by}`, rollback: publicView(pin) });
+    const entry: AuditEntry = { time: pin.at, outcome: 'rollback', source: `rollback by ${by}`, rollback: publicView(pin) };
     this.options.logger.warn(`[${this.name}] rolled back ${flag} to "${variant}" (by ${by}): ${reason}`);
-    this.persist(pin);
+    this.generation++;
+    // The entry first, then the publication it causes: the trail reads in the order things happened.
+    let written: Promise<boolean> | undefined;
+    if (this.store) {
+      const id = randomUUID();
+      this.ids.set(flag, id);
+      written = this.track(flag, this.store.write({ kind: 'rollback', environment: this.name, uid: StateStore.uid(), entry, stored: { id, rollback: pin } }));
+    } else {
+      this.memory!.record(entry);
+    }
     this.cause = `rollback of ${flag} by ${by}`;
     this.pins.restore(pin);
     this.cause = undefined;
+    if (written) await Promise.race([written, delay(this.options.persistWaitMs ?? 2000)]);
     return this.view(pin);
+  }
+
+  /**
+   * Remembers a store write for `flag` until it lands: meanwhile the store's view of that flag is not
+   * taken in. One the store refused (never expected; logged by the store) stays here, reported as not
+   * persisted, rather than being undone by the store's view.
+   */
+  private track(flag: string, written: Promise<boolean>): Promise<boolean> {
+    this.waiting.set(flag, written);
+    void written.then((stored) => {
+      if (this.waiting.get(flag) !== written || !stored) return;
+      this.waiting.delete(flag);
+      if (this.pins.all.has(flag)) this.options.logger.info(`[${this.name}] rollback of ${flag} is in the store`);
+    });
+    return written;
   }
 
   /**
@@ -160,110 +236,87 @@ export class Environment {
     return seen.slice(-20);
   }
 
-  /**
-   * Writes a rollback to the state directory. When that fails (a full disk, an unwritable volume) the
-   * rollback still holds in this process — the treatment is failing — and is reported as not persisted
-   * (response, `/v1/rollbacks`, log, metric) and written again at every state poll until it lands.
-   */
-  private persist(pin: Rollback): boolean {
-    const state = this.options.state;
-    if (!state) return true;
-    try {
-      state.write(pin);
-      if (this.unpersisted.delete(pin.flag)) this.options.logger.info(`[${this.name}] rollback of ${pin.flag} persisted to ${state.dir}`);
-      return true;
-    } catch (e) {
-      if (!this.unpersisted.has(pin.flag)) {
-        this.options.logger.error(`[${this.name}] rollback of ${pin.flag} holds in this process but is not persisted (retrying): cannot write ${state.dir}: ${(e as Error).message}`);
-      }
-      this.unpersisted.add(pin.flag);
-      return false;
-    }
-  }
-
-  /** Rollbacks not yet in the state directory (`switchyard_rollbacks_unpersisted`). */
+  /** Rollbacks made or lifted here that the store does not have yet (`switchyard_rollbacks_unpersisted`). */
   get unpersistedCount(): number {
-    return this.unpersisted.size;
+    return this.waiting.size;
   }
 
-  private view(pin: Pin): Omit<Rollback, 'baseline' | 'known'> & { persisted?: false } {
-    return this.unpersisted.has(pin.flag) ? { ...publicView(pin), persisted: false } : publicView(pin);
+  private view(pin: Pin): RollbackView {
+    return this.waiting.has(pin.flag) ? { ...publicView(pin), persisted: false } : publicView(pin);
   }
 
   /** Removes a rollback; the source's definition of the flag is served again. */
   lift(flag: string, why: string): boolean {
     const pin = this.pins.all.get(flag);
     if (!pin) return false;
+    this.generation++;
+    const entry: AuditEntry = { time: new Date().toISOString(), outcome: 'lifted', source: why, rollback: publicView(pin) };
+    this.options.logger.info(`[${this.name}] rollback of ${flag} lifted: ${why}`);
+    const id = this.ids.get(flag);
+    this.ids.delete(flag);
+    if (this.store && id) this.track(flag, this.store.write({ kind: 'lift', environment: this.name, uid: StateStore.uid(), entry, flag, id }));
+    else this.record(entry);
     this.cause = `rollback of ${flag} lifted`;
     this.pins.unpin(flag);
     this.cause = undefined;
-    this.forget(pin, why);
     return true;
   }
 
-  activeRollbacks(): (Omit<Rollback, 'baseline' | 'known'> & { persisted?: false })[] {
+  activeRollbacks(): RollbackView[] {
     return [...this.pins.all.values()].map((pin) => this.view(pin));
   }
 
   /**
-   * Rollback files written before flag fingerprints recorded the flag's JSON as its baseline: one made
-   * against the very definition being served is kept, with the fingerprint as its baseline (the file is
-   * rewritten), instead of being lifted by an upgrade.
+   * Takes in rollbacks made or lifted on other replicas (a notification, or the store's poll). One
+   * read at a time; a read that straddles a rollback or lift made here is done again.
    */
-  private rebaseLegacy(pin: Pin, source: Snapshot): Pin | undefined {
-    const flags = source.document.flags;
-    if (!Object.hasOwn(flags, pin.flag) || JSON.stringify(flags[pin.flag]) !== pin.baseline) return undefined;
-    const kept = { ...pin, baseline: flagFingerprint(source, pin.flag)! } as Rollback;
-    try {
-      this.options.state?.write(kept);
-    } catch (e) {
-      this.options.logger.error(`[${this.name}] cannot rewrite the rollback file of ${pin.flag} in ${this.options.state!.dir}: ${(e as Error).message}`);
+  private reconcile(): Promise<void> {
+    if (this.reconciling) {
+      this.reconcileAgain = true;
+      return this.reconciling;
     }
-    return kept;
+    this.reconciling = (async () => {
+      do {
+        this.reconcileAgain = false;
+        const generation = this.generation;
+        let stored: StoredRollback[];
+        try {
+          stored = await this.store!.rollbacks(this.name);
+        } catch {
+          return; // the store reports itself degraded; the rollbacks in force stay
+        }
+        if (generation !== this.generation) {
+          this.reconcileAgain = true;
+          continue;
+        }
+        this.takeIn(stored);
+      } while (this.reconcileAgain);
+    })().finally(() => (this.reconciling = undefined));
+    return this.reconciling;
   }
 
-  /** A pin is gone (lifted here, or its flag changed at the source): its file goes too, and the audit says why. */
-  private forget(pin: Pin, why: string): void {
-    this.unpersisted.delete(pin.flag);
-    try {
-      this.options.state?.remove(pin.flag);
-    } catch (e) {
-      this.options.logger.error(`[${this.name}] cannot remove the rollback file of ${pin.flag} from ${this.options.state!.dir}: ${(e as Error).message}`);
-    }
-    this.record({ time: new Date().toISOString(), outcome: 'lifted', source: why, rollback: publicView(pin) });
-    this.options.logger.info(`[${this.name}] rollback of ${pin.flag} lifted: ${why}`);
-  }
-
-  /** Takes in rollbacks made or lifted elsewhere (another replica sharing the state directory). */
-  private reconcile(): void {
-    const state = this.options.state!;
-    // First what could not be written before: once it lands it is on disk like any other.
-    for (const flag of this.unpersisted) {
-      const pin = this.pins.all.get(flag);
-      if (pin) this.persist(pin as Rollback);
-    }
-    let stored: Map<string, Rollback | null>;
-    try {
-      stored = state.read();
-    } catch (e) {
-      // An unlistable directory says nothing about rollbacks: keep the ones in force.
-      return state.warnOnce('', `cannot read the rollback state ${state.dir}: ${(e as Error).message}`);
-    }
-    for (const [flag, pin] of [...this.pins.all]) {
-      if (stored.has(flag) || this.unpersisted.has(flag)) continue; // not on disk because we could not write it
-      this.cause = `rollback state ${state.dir}`;
+  private takeIn(stored: readonly StoredRollback[]): void {
+    const byFlag = new Map(stored.map((s) => [s.rollback.flag, s]));
+    for (const flag of [...this.pins.all.keys()]) {
+      if (byFlag.has(flag) || this.waiting.has(flag)) continue; // not stored yet because it is still being written
+      this.cause = `rollback of ${flag} lifted on another replica`;
+      this.ids.delete(flag);
       this.pins.unpin(flag);
-      this.record({ time: new Date().toISOString(), outcome: 'lifted', source: `rollback state ${state.dir}`, rollback: publicView(pin) });
-      this.options.logger.info(`[${this.name}] rollback of ${flag} lifted elsewhere (state directory)`);
+      this.options.logger.info(`[${this.name}] rollback of ${flag} lifted (store)`);
     }
-    for (const [flag, rollback] of stored) {
-      if (rollback === null || sameRollback(this.pins.all.get(flag), rollback) || this.ignored.get(flag) === JSON.stringify(rollback)) continue;
-      this.cause = `rollback state ${state.dir}`;
+    for (const { id, rollback } of stored) {
+      if (this.waiting.has(rollback.flag) || this.ids.get(rollback.flag) === id) continue;
+      this.cause = `rollback of ${rollback.flag} by ${rollback.by}`;
+      this.ids.set(rollback.flag, id);
       this.pins.restore(rollback);
-      this.record({ time: rollback.at, outcome: 'rollback', source: `rollback state ${state.dir}`, rollback: publicView(rollback) });
-      this.options.logger.warn(`[${this.name}] rolled back ${flag} to "${rollback.variant}" elsewhere (by ${rollback.by}): ${rollback.reason}`);
+      this.options.logger.warn(`[${this.name}] rolled back ${rollback.flag} to "${rollback.variant}" (by ${rollback.by}, store): ${rollback.reason}`);
     }
     this.cause = undefined;
+  }
+
+  /** Resolves when the rollbacks in the store have been taken in (tests, and after a notification). */
+  async synced(): Promise<void> {
+    if (this.store) await this.reconcile();
   }
 
   /** The published version a client last saw (by ETag), if still remembered. */
@@ -278,19 +331,20 @@ export class Environment {
     return [...keys];
   }
 
-  changes(): readonly AuditEntry[] {
-    return this.audit;
+  /** A page of the audit trail, oldest first (`before`: an entry id, for older pages). Throws when the store cannot be read. */
+  async changes(before: number | undefined, limit: number, outcomes?: readonly AuditEntry['outcome'][]): Promise<AuditPage> {
+    return this.store ? this.store.changes(this.name, before, limit, outcomes) : this.memory!.page(before, limit, outcomes);
   }
 
   /** The engine serves a new snapshot (a valid document, or a rollback made or lifted): publish it. */
   private published(snapshot: Snapshot, lifted: readonly LiftedPin[]): void {
     const source = this.cause ?? this.source.description;
     for (const { pin, why } of lifted) {
-      if (why !== 'no-variant') this.forget(pin, 'the flag was changed at its source');
+      if (why === 'changed' || (why === 'removed' && !this.store)) this.forget(pin, 'the flag was changed at its source');
       else if (this.ignored.get(pin.flag) !== JSON.stringify(pin)) {
-        // A hand-edited or foreign entry: say so once, serve the flag as its source says, touch nothing.
+        // Not applicable here (a foreign entry, or a replica whose flags differ mid-rollout): say so once, serve the flag as its source says, touch nothing.
         this.ignored.set(pin.flag, JSON.stringify(pin));
-        this.options.logger.warn(`[${this.name}] ignoring the rollback of ${pin.flag}: the flag has no variant "${pin.variant}"`);
+        this.options.logger.warn(`[${this.name}] the rollback of ${pin.flag} does not apply here: ${why === 'removed' ? 'no such flag' : `the flag has no variant "${pin.variant}"`}`);
       }
     }
     const previous = this.current;
@@ -303,6 +357,30 @@ export class Environment {
       .join('; ');
     this.options.logger.info(`[${this.name}] v${published.version} from ${source}: ${snapshot.flags.size} flags; ${summary || 'no flag changed'}`);
     for (const listener of this.listeners) listener(published);
+  }
+
+  /**
+   * Tells the store which definitions this replica's source has: all of them the first time, then
+   * those added or changed, and every rolled-back flag whose definition here is not the one it was
+   * rolled back against (the store decides whether that lifts it). Called on every source outcome:
+   * a change to a pinned flag's targeting alone changes nothing served, but must reach the store.
+   */
+  private register(store: StateStore): void {
+    const source = this.engine.store.source;
+    if (!source || source === this.registered) return;
+    const diff = diffSnapshots(this.registered, source);
+    const keys = new Set(this.registered ? [...diff.added, ...diff.changed] : source.flags.keys());
+    for (const pin of this.pins.all.values()) if (source.flags.has(pin.flag) && !definitionHolds(source, pin)) keys.add(pin.flag);
+    this.registered = source;
+    const definitions = [...keys].filter((k) => source.flags.has(k)).map((k) => [k, hashOf(flagFingerprint(source, k)!)] as const);
+    if (definitions.length > 0) void store.write({ kind: 'seen', environment: this.name, at: new Date().toISOString(), definitions });
+  }
+
+  /** A pin lifted here because its flag changed at the source (no store: this process decides). */
+  private forget(pin: Pin, why: string): void {
+    this.ids.delete(pin.flag);
+    this.record({ time: new Date().toISOString(), outcome: 'lifted', source: why, rollback: publicView(pin) });
+    this.options.logger.info(`[${this.name}] rollback of ${pin.flag} lifted: ${why}`);
   }
 
   private status(status: SourceStatus, problem?: SourceProblem): void {
@@ -351,8 +429,14 @@ export class Environment {
     return published;
   }
 
+  /** Audit entries go to the store (queued: never in the way of publishing) or this process's memory. */
   private record(entry: AuditEntry): void {
-    this.audit.push(entry);
-    if (this.audit.length > (this.options.auditSize ?? 1000)) this.audit.shift();
+    if (this.store) void this.store.write({ kind: 'audit', environment: this.name, uid: StateStore.uid(), entry });
+    else this.memory!.record(entry);
   }
 }
+
+const delay = (ms: number) =>
+  new Promise<void>((resolve) => {
+    setTimeout(resolve, ms).unref();
+  });

@@ -1,8 +1,15 @@
 export { SwitchyardServer, DEFAULT_HTTP_LIMITS, type SwitchyardServerOptions, type HttpLimits } from './server.js';
-export { Environment, type Published, type AuditEntry, type Representation, type EnvironmentOptions, type Listener } from './environment.js';
+export { Environment, type Published, type Representation, type EnvironmentOptions, type Listener, type RollbackView } from './environment.js';
+export { MemoryAudit, type AuditEntry, type AuditRecord, type AuditPage } from './audit.js';
 export { Metrics } from './metrics.js';
-export type { Rollback } from './rollbacks.js';
-export { RollbackState, type RollbackStateOptions } from './rollback-state.js';
+export type { Rollback, PublicRollback } from './rollbacks.js';
+export { StateStore, type StateStoreOptions, type StoreHealth, type StoredRollback, type StoreWrite } from './store/state-store.js';
+export { openStore, type StoreOptions } from './store/open.js';
+export { PostgresClient, type PostgresOptions } from './store/postgres.js';
+export { EmbeddedClient } from './store/embedded.js';
+export { Journal } from './store/journal.js';
+export { migrate, MIGRATIONS, SchemaError } from './store/schema.js';
+export type { SqlClient, Query } from './store/sql.js';
 export type { StreamOptions } from './http/sse.js';
 export { FileSource, type FileSourceOptions } from '@switchyard/file';
 export { parseAccessConfig, ConfigError, type AccessConfig, type KeySpec } from './access.js';

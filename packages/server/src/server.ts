@@ -10,7 +10,8 @@ import { HttpError, readJsonBody, segmentAfter, sendJson } from './http/respond.
 import { StreamHub, type StreamOptions } from './http/sse.js';
 import { consoleLogger, type Logger } from './logger.js';
 import { Metrics } from './metrics.js';
-import { RollbackState } from './rollback-state.js';
+import { MAX_PAGE } from './audit.js';
+import type { StateStore } from './store/state-store.js';
 import { HEADERS, PATHS, QUERY, type RollbackRequest, type SyncSource } from '@switchyard/core';
 
 export interface SwitchyardServerOptions {
@@ -23,10 +24,13 @@ export interface SwitchyardServerOptions {
   readonly historySize?: number;
   readonly auditSize?: number;
   /**
-   * A directory for rollbacks (`DIR/ENVIRONMENT/FLAG.json`): they survive restarts, and replicas sharing
-   * it apply each other's. Without it rollbacks live in this process only.
+   * Where rollbacks and the audit trail live: shared by replicas and kept across restarts (PostgreSQL,
+   * or embedded). The server opens it in `listen` and closes it in `close`. Without one they live in
+   * this process only.
    */
-  readonly state?: string;
+  readonly store?: StateStore;
+  /** This server's name in the audit trail; default the store's (host name and process id). */
+  readonly replica?: string;
   /** How long a source may be unreachable before it is reported (log, `/readyz` `unreachable`); default 10,000 ms. */
   readonly staleAfterMs?: number;
   /** Bounds on what clients can hold (see docs/operations.md). */
@@ -88,8 +92,14 @@ export class SwitchyardServer {
     this.streams = new StreamHub(options.streams);
     for (const { name, source } of options.environments) {
       if (this.environments.has(name)) throw new Error(`environment "${name}" is defined twice`);
-      const state = options.state === undefined ? undefined : new RollbackState(options.state, name, this.logger);
-      const env = new Environment(name, source, { logger: this.logger, historySize: options.historySize, auditSize: options.auditSize, state, staleAfterMs: options.staleAfterMs });
+      const env = new Environment(name, source, {
+        logger: this.logger,
+        historySize: options.historySize,
+        auditSize: options.auditSize,
+        store: options.store,
+        replica: options.replica ?? options.store?.replica,
+        staleAfterMs: options.staleAfterMs,
+      });
       env.onPublish((published) => this.streams.publish(env, published));
       this.environments.set(name, env);
     }
@@ -120,6 +130,7 @@ export class SwitchyardServer {
 
   /** Loads every environment once, then listens. Resolves with the base URL. */
   async listen(port = 8013, host = '127.0.0.1'): Promise<string> {
+    await this.options.store?.open();
     await Promise.all([...this.environments.values()].map((env) => env.start()));
     await new Promise<void>((resolve, reject) => {
       this.http.once('error', reject);
@@ -137,6 +148,7 @@ export class SwitchyardServer {
       this.http.close(() => resolve());
       this.http.closeAllConnections();
     });
+    await this.options.store?.close();
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -201,17 +213,26 @@ export class SwitchyardServer {
         }
         case 'changes': {
           if (scope !== 'server') throw new HttpError(403, { error: 'the change log is for server keys' });
-          const limit = Math.max(1, Math.min(1000, Number(url.searchParams.get(QUERY.limit) ?? 100) || 100));
-          return sendJson(res, 200, { environment: env.name, changes: env.changes().slice(-limit) }, cors);
+          const limit = Math.max(1, Math.min(MAX_PAGE, Math.trunc(Number(url.searchParams.get(QUERY.limit) ?? 100)) || 100));
+          const beforeText = url.searchParams.get(QUERY.before);
+          const before = beforeText === null ? undefined : Number(beforeText);
+          if (before !== undefined && !(Number.isSafeInteger(before) && before > 0)) throw new HttpError(400, { error: `${QUERY.before} must be an entry id (a positive whole number)` });
+          const page = await this.fromStore(() => env.changes(before, limit));
+          const next = page.before === undefined ? {} : { before: page.before, next: `${PATHS.changes}?${QUERY.before}=${page.before}&${QUERY.limit}=${limit}` };
+          return sendJson(res, 200, { environment: env.name, changes: page.changes, ...next }, cors);
         }
         case 'rollbacks': {
           if (scope !== 'server') throw new HttpError(403, { error: 'rollbacks are for server keys' });
-          if (req.method === 'GET' || req.method === 'HEAD') return sendJson(res, 200, { environment: env.name, rollbacks: env.activeRollbacks() }, cors);
+          if (req.method === 'GET' || req.method === 'HEAD') {
+            // The history comes from the audit trail; without the store, the rollbacks in force here still answer.
+            const history = await env.changes(undefined, 50, ['rollback', 'lifted']).then((page) => page.changes, () => null);
+            return sendJson(res, 200, { environment: env.name, rollbacks: env.activeRollbacks(), history }, cors);
+          }
           const body = (await readJsonBody(req, false)) as Partial<Record<keyof RollbackRequest, unknown>> | null;
           const { flag, variant, reason } = body ?? {};
           if (typeof flag !== 'string' || typeof variant !== 'string') throw new HttpError(400, { error: 'body must be {"flag": string, "variant": string, "reason"?: string}' });
           try {
-            const rollback = env.rollback(flag, variant, typeof reason === 'string' ? reason.slice(0, 2000) : 'no reason given', principal.name);
+            const rollback = await env.rollback(flag, variant, typeof reason === 'string' ? reason.slice(0, 2000) : 'no reason given', principal.name);
             return sendJson(res, 201, { environment: env.name, version: env.current!.version, rollback }, cors);
           } catch (e) {
             if (e instanceof RangeError) throw new HttpError(404, { error: e.message });
@@ -244,6 +265,16 @@ export class SwitchyardServer {
     } catch (e) {
       if (e instanceof HttpError && !res.headersSent) return sendJson(res, e.status, e.body, { ...cors, ...e.headers });
       this.failed(req, res, e, url.pathname);
+    }
+  }
+
+  /** A read from the store that cannot be done now: 503 with a retry hint, and the reason (the store says which). */
+  private async fromStore<T>(read: () => Promise<T>): Promise<T> {
+    try {
+      return await read();
+    } catch (e) {
+      if (e instanceof HttpError) throw e;
+      throw new HttpError(503, { error: `the store cannot be read: ${(e as Error).message}` }, { 'Retry-After': '5' });
     }
   }
 
@@ -331,7 +362,9 @@ export class SwitchyardServer {
           }
         : { ready: env.current !== undefined };
     }
-    sendJson(res, ready ? 200 : 503, { ready, environments }, cors);
+    const health = this.options.store?.health();
+    const store = health && (this.open || viewer?.scope === 'server' ? { description: this.options.store!.description, ...health } : { state: health.state });
+    sendJson(res, ready ? 200 : 503, { ready, environments, ...(store ? { store } : {}) }, cors);
   }
 
   private describeMetrics(): void {
@@ -340,7 +373,23 @@ export class SwitchyardServer {
     m.describe('switchyard_sse_connections', 'gauge', 'Open SSE streams.');
     m.describe('switchyard_reloads_total', 'counter', 'Source outcomes: applied, rejected, unchanged documents, and unreachable (each failed read or request).');
     m.describe('switchyard_flags', 'gauge', 'Flags in the published document.');
-    m.describe('switchyard_rollbacks_unpersisted', 'gauge', 'Rollbacks holding in this process that the state directory does not have yet (retried).');
+    m.describe('switchyard_rollbacks_unpersisted', 'gauge', 'Rollbacks made or lifted here that the store does not have yet (retried).');
+    m.describe('switchyard_store_up', 'gauge', '1 when the store answers, 0 while it is degraded (writes wait, rollbacks known here hold).');
+    m.describe('switchyard_store_pending_writes', 'gauge', 'Writes waiting for the store.');
+    m.describe('switchyard_store_dropped_total', 'counter', 'Audit entries of reloads dropped because more than the bound of writes waited for the store.');
+    m.describe('switchyard_store_refused_total', 'counter', 'Writes the store refused as invalid (logged, not retried).');
+    const store = this.options.store;
+    if (store) {
+      m.gauge(() => {
+        const health = store.health();
+        return [
+          ['switchyard_store_up', {}, health.state === 'ok' ? 1 : 0],
+          ['switchyard_store_pending_writes', {}, health.pending],
+          ['switchyard_store_dropped_total', {}, store.dropped],
+          ['switchyard_store_refused_total', {}, store.refused],
+        ];
+      });
+    }
     m.describe('switchyard_document_version', 'gauge', 'Version number of the published document.');
     m.gauge(() =>
       [...this.environments.values()].flatMap((env) => [

@@ -37,6 +37,10 @@ export interface ThrowawayPostgres {
   /** `postgres://switchyard@127.0.0.1:PORT/switchyard`: trust auth, loopback only. */
   readonly url: string;
   readonly port: number;
+  /** Stops the server at once (`immediate`: connections drop, as in a crash); the data stays. Nothing if halted. */
+  halt(): void;
+  /** Starts the halted server again on the same port (nothing if it runs). */
+  resume(): void;
   /** Stops the server at once and deletes the cluster. */
   stop(): Promise<void>;
 }
@@ -53,11 +57,12 @@ export async function startPostgres(): Promise<ThrowawayPostgres> {
   const data = join(dir, 'data');
   run(bin('initdb'), ['-D', data, '-U', 'switchyard', '--auth=trust', '--no-sync', '-E', 'UTF8', '--locale=C'], owner);
   let port = 0;
+  let halted = false;
+  const start = () => run(bin('pg_ctl'), ['-D', data, '-o', `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off`, '-l', join(dir, 'log'), '-w', '-t', '30', 'start'], owner);
   for (let attempt = 0; ; attempt++) {
     port = await freePort();
     try {
-      const options = `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off`;
-      run(bin('pg_ctl'), ['-D', data, '-o', options, '-l', join(dir, 'log'), '-w', '-t', '30', 'start'], owner);
+      start();
       break;
     } catch (e) {
       if (attempt >= 3) throw e; // the port was taken between picking and binding: pick again
@@ -67,9 +72,19 @@ export async function startPostgres(): Promise<ThrowawayPostgres> {
   return {
     url: `postgres://switchyard@127.0.0.1:${port}/switchyard`,
     port,
+    halt: () => {
+      if (halted) return;
+      run(bin('pg_ctl'), ['-D', data, '-m', 'immediate', '-w', 'stop'], owner);
+      halted = true;
+    },
+    resume: () => {
+      if (!halted) return;
+      start();
+      halted = false;
+    },
     stop: async () => {
       try {
-        run(bin('pg_ctl'), ['-D', data, '-m', 'immediate', '-w', 'stop'], owner);
+        if (!halted) run(bin('pg_ctl'), ['-D', data, '-m', 'immediate', '-w', 'stop'], owner);
       } finally {
         rmSync(dir, { recursive: true, force: true });
       }

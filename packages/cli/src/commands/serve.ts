@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import { ConfigError, parseAccessConfig, SwitchyardServer, type AccessConfig } from '@switchyard/server';
+import { ConfigError, openStore, parseAccessConfig, SchemaError, SwitchyardServer, type AccessConfig, type StateStore } from '@switchyard/server';
 import { UsageError, type Output } from '../io.js';
 import { sourceFor, type SourceFlags } from '../sources.js';
 
@@ -8,8 +8,12 @@ export interface ServeOptions extends SourceFlags {
   host?: string;
   keys?: string;
   cors?: string[];
-  /** Directory for rollbacks, so they survive restarts and reach replicas sharing it. */
-  state?: string;
+  /** `postgres://…` for a PostgreSQL server shared by replicas, `memory` for none; default embedded in `data`. */
+  store?: string;
+  /** This server's directory: the embedded store, or the journal of writes waiting for PostgreSQL. Default `.switchyard`. */
+  data?: string;
+  /** This server's name in the audit trail; default host name and process id. */
+  replica?: string;
   headersTimeout?: string;
   maxConnections?: string;
   maxStreams?: string;
@@ -70,33 +74,33 @@ export async function serve(args: string[], options: ServeOptions, io: Output, s
     maxStreamsPerEnvironment: positiveInt(options.maxStreams, '--max-streams'),
   };
   const sources = environments.map(({ name, file }) => ({ name, source: sourceFor(file, options) }));
-  let server: SwitchyardServer;
+  if (options.replica !== undefined && !/^[\w.:@-]{1,100}$/.test(options.replica)) throw new UsageError(`--replica must be 1–100 letters, digits and . : @ _ -, not ${JSON.stringify(options.replica)}`);
+  const logger = { info: io.out, warn: io.err, error: io.err };
+  let store: StateStore | undefined;
   try {
-    // Only the state directory does file-system work here: an error with a code is about it.
-    server = new SwitchyardServer({
-      environments: sources,
-      access,
-      logger: { info: io.out, warn: io.err, error: io.err },
-      state: options.state,
-      limits: Object.fromEntries(Object.entries(limits).filter(([, v]) => v !== undefined)),
-    });
+    store = await openStore({ url: options.store, data: options.data ?? '.switchyard', replica: options.replica, logger });
   } catch (e) {
-    // Only a file-system error (ENOENT, EACCES, ENOTDIR…) while a --state is given is about it.
-    const code = (e as NodeJS.ErrnoException).code;
-    if (options.state === undefined || code === undefined || !/^E[A-Z]+$/.test(code)) throw e;
-    throw new UsageError(`cannot use --state ${options.state}: ${code}`);
+    throw new UsageError(`cannot use the store: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
   }
+  const server = new SwitchyardServer({
+    environments: sources,
+    access,
+    logger,
+    store,
+    limits: Object.fromEntries(Object.entries(limits).filter(([, v]) => v !== undefined)),
+  });
   let url: string;
   try {
     url = await server.listen(port, host);
   } catch (e) {
     await server.close();
+    if (e instanceof SchemaError) throw new UsageError(`cannot use the store: ${e.message}`);
     throw new UsageError(`cannot listen on ${host}:${port}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
   }
   const served = [...server.environments.values()]
     .map((env) => `${env.name} (${env.current ? `${env.current.snapshot.flags.size} flags` : 'no valid document yet'})`)
     .join(', ');
-  io.out(`switchyard listening on ${url} serving ${served}${server.open ? ' — open access, no --keys' : ''}`);
+  io.out(`switchyard listening on ${url} serving ${served}${server.open ? ' — open access, no --keys' : ''}; state in ${store?.description ?? 'memory only'}`);
 
   await new Promise<void>((resolve) => {
     const stop = () => resolve();

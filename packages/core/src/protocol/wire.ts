@@ -23,7 +23,7 @@ export const HEADERS = /* @__PURE__ */ Object.freeze({
  * Query parameters: `key` and `lastEventId` for browsers' EventSource, which cannot send headers;
  * `env` for open servers with several environments; `scope=client` to try client filtering.
  */
-export const QUERY = /* @__PURE__ */ Object.freeze({ key: 'key', env: 'env', scope: 'scope', lastEventId: 'lastEventId', limit: 'limit' });
+export const QUERY = /* @__PURE__ */ Object.freeze({ key: 'key', env: 'env', scope: 'scope', lastEventId: 'lastEventId', limit: 'limit', before: 'before' });
 
 /**
  * SSE event names on `/v1/stream`: the whole document first, then the whole document on every change,

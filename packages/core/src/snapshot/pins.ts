@@ -81,10 +81,11 @@ export const pinNote = (pin: Pin): string => (pin.by ? `${pin.at} by ${pin.by}: 
  * The source snapshot with its pins applied: a pinned flag serves its variant to everyone (reason
  * STATIC, no targeting runs, `flagMetadata.rolledBack` says why), in evaluation and in the document a
  * server re-serves. A pin is lifted — returned, never applied — when its flag is gone, lacks the
- * variant, or has a definition that is neither its baseline nor one it `known`s from before.
+ * variant, or has a definition that is neither its baseline nor one it `known`s from before (`holds`
+ * decides that last part; a caller whose lifting happens elsewhere passes one that always holds).
  * Only pinned flags are rebuilt; the rest are shared with the source.
  */
-export function applyPins(source: Snapshot, pins: Iterable<Pin>): { snapshot: Snapshot; lifted: LiftedPin[] } {
+export function applyPins(source: Snapshot, pins: Iterable<Pin>, holds: (source: Snapshot, pin: Pin) => boolean = definitionHolds): { snapshot: Snapshot; lifted: LiftedPin[] } {
   const lifted: LiftedPin[] = [];
   let flags: Map<string, Flag> | undefined;
   let definitions: Record<string, FlagDefinition> | undefined;
@@ -92,7 +93,7 @@ export function applyPins(source: Snapshot, pins: Iterable<Pin>): { snapshot: Sn
     const flag = source.flags.get(pin.flag);
     if (!flag) lifted.push({ pin, why: 'removed' });
     else if (!flag.variants.has(pin.variant)) lifted.push({ pin, why: 'no-variant' });
-    else if (!definitionHolds(source, pin)) lifted.push({ pin, why: 'changed' });
+    else if (!holds(source, pin)) lifted.push({ pin, why: 'changed' });
     else {
       const { targeting: _, ...rest } = flag.definition;
       const definition: FlagDefinition = Object.freeze({ ...rest, defaultVariant: pin.variant, metadata: Object.freeze({ ...rest.metadata, rolledBack: pinNote(pin) }) });

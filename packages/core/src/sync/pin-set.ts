@@ -1,12 +1,15 @@
-import { applyPins, definitionHolds, pinOf, type Pin } from '../snapshot/pins.js';
-import type { Snapshot } from '../snapshot/snapshot.js';
+import { applyPins, pinOf, type Pin } from '../snapshot/pins.js';
 import type { SyncEngine } from './engine.js';
 
-/**
- * Given a pin whose baseline is not the flag's fingerprint, a replacement pin to keep instead of
- * lifting it (e.g. one recorded in an older baseline format against the very same definition).
- */
-export type PinRebase = (pin: Pin, source: Snapshot) => Pin | undefined;
+export interface PinSetOptions {
+  /**
+   * Who lifts a pin whose flag changed at the source. `'here'` (default): this pin set, at once — one
+   * process, nobody else to ask. `'owner'`: whoever stores the pins (a server's shared store, which
+   * knows whether the definition is new or one a replica mid-rollout still serves); until it calls
+   * `unpin`, the pin applies, and one whose flag or variant is missing here is kept, unapplied.
+   */
+  readonly lifts?: 'here' | 'owner';
+}
 
 /**
  * The pins (rollbacks, overrides) on an engine's snapshots: installed as the store's transform, so
@@ -19,18 +22,12 @@ export class PinSet {
 
   constructor(
     private readonly engine: SyncEngine,
-    private readonly rebase?: PinRebase,
+    options: PinSetOptions = {},
   ) {
+    const owned = options.lifts === 'owner';
     engine.store.transform = (source) => {
-      if (this.rebase) {
-        for (const [flag, pin] of this.pins) {
-          if (definitionHolds(source, pin)) continue;
-          const kept = this.rebase(pin, source);
-          if (kept) this.pins.set(flag, kept);
-        }
-      }
-      const result = applyPins(source, this.pins.values());
-      for (const { pin } of result.lifted) this.pins.delete(pin.flag);
+      const result = applyPins(source, this.pins.values(), owned ? () => true : undefined);
+      if (!owned) for (const { pin } of result.lifted) this.pins.delete(pin.flag);
       return result;
     };
   }
