@@ -3,7 +3,7 @@ export { Environment, type Published, type Representation, type EnvironmentOptio
 export { MemoryAudit, type AuditEntry, type AuditRecord, type AuditPage } from './audit.js';
 export { Metrics } from './metrics.js';
 export type { Rollback, PublicRollback } from './rollbacks.js';
-export { StateStore, type StateStoreOptions, type StoreHealth, type StoredRollback, type StoreWrite } from './store/state-store.js';
+export { StateStore, type StateStoreOptions, type StoreHealth, type StoredRollback, type StoreWrite, type Queued } from './store/state-store.js';
 export { openStore, type StoreOptions } from './store/open.js';
 export { PostgresClient, type PostgresOptions } from './store/postgres.js';
 export { EmbeddedClient } from './store/embedded.js';

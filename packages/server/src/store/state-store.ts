@@ -388,9 +388,20 @@ export class StateStore {
     this.changed();
   }
 
-  async close(): Promise<void> {
-    this.closed = true;
+  /**
+   * Stops polling and closes the database after the writes waiting have landed — given up to
+   * `drainMs` (default 5,000 ms) while the database answers; what is still waiting then stays in the
+   * journal, when there is one, for the next start.
+   */
+  async close(drainMs = 5000): Promise<void> {
     this.timers.clearTimeout(this.poll);
+    const last = this.queue.at(-1);
+    if (last && !this.trouble) {
+      let timer: unknown;
+      await Promise.race([last.written, new Promise<void>((resolve) => (timer = this.timers.setTimeout(resolve, drainMs)))]);
+      this.timers.clearTimeout(timer);
+    }
+    this.closed = true;
     this.timers.clearTimeout(this.retry);
     await this.client.close();
   }
