@@ -4,9 +4,12 @@ import { fileURLToPath } from 'node:url';
 
 const BIN = fileURLToPath(new URL('../packages/cli/bin/switchyard.js', import.meta.url));
 
-/** `args` as `switchyard serve` takes them; without a `--store` the state lives in the process (`memory`). */
+/**
+ * `args` as `switchyard serve` takes them; without `--store` or `--data` the state lives in the process
+ * (`memory`), with `--data` alone in the embedded store there. `stop()` resolves once the process exited.
+ */
 export async function startServe(args) {
-  const store = args.includes('--store') ? [] : ['--store', 'memory'];
+  const store = args.includes('--store') || args.includes('--data') ? [] : ['--store', 'memory'];
   const child = spawn(process.execPath, [BIN, 'serve', ...args, ...store, '--port', '0'], { stdio: ['ignore', 'pipe', 'inherit'] });
   const url = await new Promise((resolve, reject) => {
     let out = '';
@@ -18,5 +21,6 @@ export async function startServe(args) {
     child.on('exit', () => reject(new Error(`switchyard serve exited: ${out}`)));
     setTimeout(() => reject(new Error('switchyard serve did not start within 10 s')), 10_000);
   });
-  return { url, stop: () => child.kill('SIGTERM') };
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  return { url, stop: () => (child.kill('SIGTERM'), exited) };
 }

@@ -9,6 +9,7 @@ node --expose-gc scale.bench.mjs     # 10 / 1,000 / 10,000 flags: load, heap, ev
 node provider.bench.mjs              # the OpenFeature path
 node server.bench.mjs                # switchyard serve under load
 node propagation.bench.mjs           # file edit -> N providers (SSE, polling)
+node store.bench.mjs                 # rollbacks across 2 replicas on PostgreSQL; file edit -> clients per store
 node --expose-gc abuse.bench.mjs     # switchyard serve under 600 slow-loris, 4,000 streams, 300 paused readers, one change
 node size.mjs                        # bundle sizes vs the peers
 node install.mjs                     # Node-only install size, import time, validate start-up (packed tarballs + npm)

@@ -2,7 +2,7 @@
 // prints where to look and what to edit, and stops both cleanly on Ctrl-C.
 //   SHOP_PORT (3000), SWITCHYARD_PORT (8013), SHOP_FLAGS_FILE (examples/shop/flags.live.json)
 import { spawn } from 'node:child_process';
-import { copyFile } from 'node:fs/promises';
+import { copyFile, rm } from 'node:fs/promises';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { startShop } from './shop.mjs';
@@ -27,6 +27,7 @@ function serve(shopUrl) {
 }
 
 await copyFile(`${here}flags.json`, flagsFile); // every demo starts from the same flags
+await rm(`${here}.switchyard`, { recursive: true, force: true }); // and without the last run's rollbacks
 const shop = await startShop({ port: port('SHOP_PORT', 3000), flagsFile }).catch((e) => {
   console.error(`demo: ${e.message}`);
   process.exit(1);

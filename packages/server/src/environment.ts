@@ -372,8 +372,9 @@ export class Environment {
     const keys = new Set(this.registered ? [...diff.added, ...diff.changed] : source.flags.keys());
     for (const pin of this.pins.all.values()) if (source.flags.has(pin.flag) && !definitionHolds(source, pin)) keys.add(pin.flag);
     this.registered = source;
-    const definitions = [...keys].filter((k) => source.flags.has(k)).map((k) => [k, hashOf(flagFingerprint(source, k)!)] as const);
-    if (definitions.length > 0) void store.write({ kind: 'seen', environment: this.name, at: new Date().toISOString(), definitions });
+    const at = new Date().toISOString();
+    const definitions = [...keys].filter((k) => source.flags.has(k)).map((k) => [k, hashOf(flagFingerprint(source, k)!), at] as const);
+    if (definitions.length > 0) void store.write({ kind: 'seen', environment: this.name, definitions });
   }
 
   /** A pin lifted here because its flag changed at the source (no store: this process decides). */

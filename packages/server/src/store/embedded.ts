@@ -1,4 +1,4 @@
-import { closeSync, mkdirSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, linkSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Query, SqlClient } from './sql.js';
 
@@ -31,6 +31,7 @@ export class EmbeddedClient implements SqlClient {
       return new EmbeddedClient(db, lock, dir);
     } catch (e) {
       rmSync(lock, { force: true });
+      held.delete(lock);
       throw e;
     }
   }
@@ -62,23 +63,72 @@ export class EmbeddedClient implements SqlClient {
   async close(): Promise<void> {
     await this.serial(() => this.db.close()).catch(() => undefined);
     rmSync(this.lock, { force: true });
+    held.delete(this.lock);
   }
 }
 
-/** Creates the lock file with this process's id; one left by a process that is gone is taken over. */
+/** Lock files this process holds: opening the same directory twice in one process is refused too. */
+const held = new Set<string>();
+
+/** Who this process is, in a way a reused process id cannot fake: the boot, the id, the start time. */
+function identity(pid: number): string | undefined {
+  try {
+    const boot = readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim();
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const started = stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19]; // field 22: start time since boot
+    return `${boot}:${pid}:${started}`;
+  } catch {
+    return undefined; // no /proc (not Linux), or no such process
+  }
+}
+
+/** Whether the holder a lock file names still runs: on Linux the very same process, elsewhere a live id that is not ours. */
+function holderRuns(content: string): number | undefined {
+  const [pid, who] = content.split('\n');
+  const id = Number(pid);
+  if (!Number.isInteger(id) || id <= 0) return undefined;
+  if (who && identity(process.pid) !== undefined) return identity(id) === who ? id : undefined;
+  return id !== process.pid && alive(id) ? id : undefined;
+}
+
+/**
+ * Creates the lock file (`PID` and the process's identity). One left by a process that is gone — a
+ * crash, a container restarted with the same PID, a reboot — is taken over: renamed away first, so
+ * of two servers taking it over at once only one can.
+ */
 function takeLock(file: string): void {
-  for (let attempt = 0; attempt < 2; attempt++) {
+  if (held.has(file)) throw new Error(`${file} is already open in this process`);
+  for (let attempt = 0; attempt < 3; attempt++) {
     try {
       const fd = openSync(file, 'wx');
-      writeSync(fd, String(process.pid));
+      writeSync(fd, `${process.pid}\n${identity(process.pid) ?? ''}`);
       closeSync(fd);
+      held.add(file);
       return;
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
-      const pid = Number(readFileSync(file, 'utf8'));
-      if (Number.isInteger(pid) && pid > 0 && alive(pid)) throw new Error(`${file} is held by process ${pid}: another switchyard serve uses this data directory`);
-      rmSync(file, { force: true });
     }
+    let content: string;
+    try {
+      content = readFileSync(file, 'utf8');
+    } catch {
+      continue; // released meanwhile
+    }
+    const pid = holderRuns(content);
+    if (pid !== undefined) throw new Error(`${file} is held by process ${pid}: another switchyard serve uses this data directory`);
+    const aside = `${file}.stale-${process.pid}`;
+    try {
+      renameSync(file, aside);
+    } catch {
+      continue; // another process took it over first
+    }
+    if (readFileSync(aside, 'utf8') !== content) {
+      // What we moved was a fresh lock of the process that took over before us: put it back.
+      linkSync(aside, file);
+      rmSync(aside, { force: true });
+      continue;
+    }
+    rmSync(aside, { force: true });
   }
   throw new Error(`cannot take ${file}`);
 }

@@ -17,6 +17,8 @@ export class Journal {
   private readonly snapshot: string;
   private cache: Record<string, StoredRollback[]> = {};
   private written = '';
+  /** Lines in the journal file (appended since it was last emptied or rewritten). */
+  private lines = 0;
 
   constructor(
     readonly dir: string,
@@ -53,18 +55,36 @@ export class Journal {
         // a line cut by a crash or a full disk
       }
     }
+    this.lines = writes.length;
     if (writes.length) this.logger.info(`store: ${writes.length} writes from before the restart wait in ${this.file}`);
     return writes;
   }
 
   append(write: StoreWrite): void {
     appendFileSync(this.file, `${JSON.stringify(write)}\n`);
+    this.lines++;
+  }
+
+  /**
+   * The queue was trimmed (merged, dropped): the journal follows once it has grown to twice the queue,
+   * so its size stays bounded by the queue's and rewriting costs no more than the appends did.
+   */
+  rewrite(writes: readonly StoreWrite[]): void {
+    if (this.lines < 2 * writes.length + 16) return;
+    try {
+      writeFileSync(`${this.file}.tmp`, writes.map((w) => `${JSON.stringify(w)}\n`).join(''));
+      renameSync(`${this.file}.tmp`, this.file);
+      this.lines = writes.length;
+    } catch (e) {
+      this.logger.warn(`cannot rewrite ${this.file}: ${(e as Error).message}`);
+    }
   }
 
   /** Every write is in the database: the journal starts empty. */
   drained(): void {
     try {
       writeFileSync(this.file, '');
+      this.lines = 0;
     } catch (e) {
       this.logger.warn(`cannot empty ${this.file}: ${(e as Error).message}`);
     }
@@ -108,7 +128,7 @@ function isWrite(value: unknown): value is StoreWrite {
     case 'lift':
       return audited && isString(write.flag) && isString(write.id);
     case 'seen':
-      return isString(write.at) && !Number.isNaN(Date.parse(write.at)) && Array.isArray(write.definitions) && write.definitions.every((d) => Array.isArray(d) && d.length === 2 && isString(d[0]) && isString(d[1]));
+      return Array.isArray(write.definitions) && write.definitions.every((d) => Array.isArray(d) && d.length === 3 && isString(d[0]) && isString(d[1]) && isString(d[2]) && !Number.isNaN(Date.parse(d[2])));
     default:
       return false;
   }

@@ -10,11 +10,13 @@ export interface PostgresOptions {
   readonly statementTimeoutMs?: number;
 }
 
-/** `postgres://user:secret@host/db` → `postgres://user@host/db`: logs never carry the password. */
+/** `postgres://user:secret@host/db?sslpassword=x` → `postgres://user@host/db?sslpassword=redacted`: logs never carry a password. */
 export function redact(url: string): string {
   try {
     const parsed = new URL(url);
     parsed.password = '';
+    // pg also takes secrets from the query string.
+    for (const secret of ['password', 'sslpassword', 'sslkey']) if (parsed.searchParams.has(secret)) parsed.searchParams.set(secret, 'redacted');
     return parsed.toString();
   } catch {
     return 'postgres://(unparseable URL)';
@@ -47,7 +49,9 @@ export class PostgresClient implements SqlClient {
       connectionTimeoutMillis: this.options.connectTimeoutMs ?? 5000,
       statement_timeout: this.options.statementTimeoutMs ?? 10_000,
       query_timeout: (this.options.statementTimeoutMs ?? 10_000) + 2000,
+      // A connection that goes silent (a partition) is noticed in about a minute, not the OS's two hours.
       keepAlive: true,
+      keepAliveInitialDelayMillis: 30_000,
       application_name: 'switchyard',
     };
   }

@@ -24,10 +24,12 @@ export interface SqlClient {
  * Whether a failed statement may succeed if tried again — the database is away, restarting, out of
  * space or connections, a privilege is missing, a transaction lost a race: an operator can fix all of
  * these, and the write must land then — rather than never: the data itself is refused (SQLSTATE
- * classes 22 data exception, 23 integrity, 54 program limit). Errors without a SQLSTATE (refused or
- * reset sockets, timeouts) are connectivity.
+ * classes 22 data exception, 23 integrity, 54 program limit) or our own code cannot handle a value.
+ * Other errors without a SQLSTATE (refused or reset sockets, timeouts) are connectivity.
  */
 export function isTransient(error: unknown): boolean {
+  // A bug of ours (a value the code cannot handle) will fail the same way every time.
+  if (error instanceof TypeError || error instanceof SyntaxError || error instanceof RangeError || error instanceof ReferenceError) return false;
   const code = (error as { code?: unknown })?.code;
   if (typeof code !== 'string' || !/^[0-9A-Z]{5}$/.test(code)) return true;
   return !/^(22|23|54)/.test(code);

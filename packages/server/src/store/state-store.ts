@@ -23,7 +23,7 @@ export type StoreWrite =
   | { readonly kind: 'audit'; readonly environment: string; readonly uid: string; readonly entry: AuditEntry }
   | { readonly kind: 'rollback'; readonly environment: string; readonly uid: string; readonly entry: AuditEntry; readonly stored: StoredRollback }
   | { readonly kind: 'lift'; readonly environment: string; readonly uid: string; readonly entry: AuditEntry; readonly flag: string; readonly id: string }
-  | { readonly kind: 'seen'; readonly environment: string; readonly at: string; readonly definitions: readonly (readonly [flag: string, fingerprint: string])[] };
+  | { readonly kind: 'seen'; readonly environment: string; readonly definitions: readonly (readonly [flag: string, fingerprint: string, at: string])[] };
 
 export interface StoreHealth {
   readonly state: 'ok' | 'degraded';
@@ -88,6 +88,7 @@ export class StateStore {
   private closed = false;
   private failures = 0;
   private retry?: unknown;
+  private soon?: unknown;
   private poll?: unknown;
   private trouble?: { since: string; message: string };
   private readonly warned = new Set<string>();
@@ -160,13 +161,8 @@ export class StateStore {
     const stored: StoredRollback[] = [];
     for (const row of rows) {
       // A row edited by hand is skipped (and said once), never the reason nothing is read.
-      let rollback: unknown;
-      try {
-        rollback = JSON.parse(row.rollback);
-      } catch {
-        rollback = undefined;
-      }
-      if (isRollback(rollback)) stored.push({ id: row.id, rollback });
+      const rollback = parseRollback(row.rollback);
+      if (rollback) stored.push({ id: row.id, rollback });
       else this.warnOnce(`row ${row.id}`, `store: ignoring rollback row ${row.id} of ${environment}: not a whole rollback`);
     }
     this.options.journal?.remember(environment, stored);
@@ -206,7 +202,14 @@ export class StateStore {
       this.options.logger.error(`store: cannot journal a write (${(e as Error).message}); it waits in memory`);
     }
     this.bound();
-    void this.flush();
+    // Not now: the publication that caused this write reaches its streams first (an embedded
+    // database works on this thread, and would otherwise run before their bytes are sent).
+    if (this.soon === undefined) {
+      this.soon = this.timers.setTimeout(() => {
+        this.soon = undefined;
+        void this.flush();
+      }, 0);
+    }
     return entry.written;
   }
 
@@ -217,38 +220,42 @@ export class StateStore {
 
   /**
    * Keeps the backlog within `maxPending`: first the definitions waiting per environment are merged into
-   * one write, then the oldest reload entries go, counted and logged. Rollbacks and lifts are never dropped.
+   * one write (each keeping its own time), then the oldest reload entries go, counted and logged.
+   * Rollbacks and lifts are never dropped. The write being applied right now is never touched.
    */
   private bound(): void {
     const max = this.options.maxPending ?? 10_000;
     if (this.queue.length <= max) return;
+    const first = this.writing ? 1 : 0;
     const newest = new Map<string, Queued>();
-    for (const q of this.queue) if (q.write.kind === 'seen') newest.set(q.write.environment, q);
-    const merged = new Map<string, Map<string, string>>();
-    const at = new Map<string, string>();
-    for (let i = 0; i < this.queue.length; i++) {
+    for (const q of this.queue.slice(first)) if (q.write.kind === 'seen') newest.set(q.write.environment, q);
+    const merged = new Map<string, Map<string, readonly [string, string, string]>>();
+    for (let i = first; i < this.queue.length; i++) {
       const q = this.queue[i];
       if (q.write.kind !== 'seen') continue;
-      const into = merged.get(q.write.environment) ?? new Map<string, string>();
-      merged.set(q.write.environment, into);
-      for (const [flag, fingerprint] of q.write.definitions) into.set(`${fingerprint}\u0000${flag}`, flag);
-      at.set(q.write.environment, at.get(q.write.environment) ?? q.write.at);
+      let into = merged.get(q.write.environment);
+      if (!into) merged.set(q.write.environment, (into = new Map()));
+      for (const definition of q.write.definitions) {
+        const key = `${definition[1]}\u0000${definition[0]}`;
+        const known = into.get(key);
+        if (!known || definition[2] < known[2]) into.set(key, definition); // the earliest sighting
+      }
       if (q === newest.get(q.write.environment)) {
-        // Dated by the earliest merged sighting: never later than any definition in it was served.
-        const definitions = [...into].map(([key, flag]) => [flag, key.slice(0, key.indexOf('\u0000'))] as const);
-        this.queue[i] = { ...q, write: { ...q.write, at: at.get(q.write.environment)!, definitions } };
+        this.queue[i] = { ...q, write: { ...q.write, definitions: [...into.values()] } };
       } else {
         this.queue.splice(i--, 1);
         q.done(true); // carried by the newest
       }
     }
     while (this.queue.length > max) {
-      const index = this.queue.findIndex((q) => q.write.kind === 'audit');
-      if (index === -1) return;
+      const index = this.queue.findIndex((q, i) => i >= first && q.write.kind === 'audit');
+      if (index === -1) break;
       const [{ done }] = this.queue.splice(index, 1);
       done(false);
       if (this.dropped++ === 0 || this.dropped % 1000 === 0) this.options.logger.error(`store: ${this.dropped} audit entries dropped: more than ${max} writes waited for ${this.description}`);
     }
+    // The journal holds what the queue holds, not every write ever made during the outage.
+    this.options.journal?.rewrite(this.queue.map((q) => q.write));
   }
 
   /** The single writer: applies queued writes in order; on a transient failure waits and resumes from the same one. */
@@ -264,6 +271,7 @@ export class StateStore {
           if (!this.migrated) throw new Error(this.trouble?.message ?? 'not migrated');
           await this.apply(head.write);
         } catch (e) {
+          if (this.closed) return; // closing: what waits stays in the journal
           if (isTransient(e)) {
             this.failed(e);
             this.retry = this.timers.setTimeout(() => {
@@ -276,7 +284,8 @@ export class StateStore {
           this.refused++;
           this.options.logger.error(`store: ${this.description} refused a ${head.write.kind} write for ${head.write.environment} (not retried): ${(e as Error).message}`);
         }
-        this.queue.shift();
+        // By identity: `bound` may have merged or dropped others meanwhile, never this one.
+        this.queue.splice(this.queue.indexOf(head), 1);
         head.done(stored);
         this.healthy();
       }
@@ -324,12 +333,13 @@ export class StateStore {
   private async seen(query: Query, write: Extract<StoreWrite, { kind: 'seen' }>): Promise<number> {
     const flags = write.definitions.map(([flag]) => hashOf(flag));
     const hashes = write.definitions.map(([, fingerprint]) => fingerprint);
+    const times = write.definitions.map(([, , at]) => at);
     await query(
       `INSERT INTO switchyard_definitions (environment, flag_hash, fingerprint, first_seen, replica)
-       SELECT $1, f, h, $4, $5 FROM unnest($2::text[], $3::text[]) AS s(f, h)
+       SELECT DISTINCT ON (f, h) $1, f, h, t, $5 FROM unnest($2::text[], $3::text[], $4::timestamptz[]) AS s(f, h, t) ORDER BY f, h, t
        ON CONFLICT (environment, flag_hash, fingerprint) DO UPDATE SET first_seen = EXCLUDED.first_seen, replica = EXCLUDED.replica
          WHERE EXCLUDED.first_seen < switchyard_definitions.first_seen`,
-      [write.environment, flags, hashes, write.at, this.replica],
+      [write.environment, flags, hashes, times, this.replica],
     );
     const lifted = await query<{ rollback: string; replica: string }>(
       `DELETE FROM switchyard_rollbacks r USING unnest($2::text[], $3::text[]) AS s(f, h), switchyard_definitions d
@@ -339,8 +349,13 @@ export class StateStore {
       [write.environment, flags, hashes],
     );
     for (const row of lifted) {
-      const rollback = JSON.parse(row.rollback) as Rollback;
-      const entry: AuditEntry = { time: new Date().toISOString(), outcome: 'lifted', source: `the flag was changed at its source (first served by ${row.replica})`, rollback: publicView(rollback) };
+      const rollback = parseRollback(row.rollback);
+      const entry: AuditEntry = {
+        time: new Date().toISOString(),
+        outcome: 'lifted',
+        source: `the flag was changed at its source (first served by ${row.replica})`,
+        ...(rollback ? { rollback: publicView(rollback) } : {}),
+      };
       await this.audit(query, write.environment, StateStore.uid(), entry);
     }
     return lifted.length;
@@ -368,6 +383,9 @@ export class StateStore {
       if (!this.migrated || !this.listening) await this.connect();
       if (this.queue.length > 0) void this.flush();
       this.changed();
+    } catch (e) {
+      // A newer server migrated the database meanwhile (a rolling upgrade): say so, serve on, keep trying.
+      this.failed(e);
     } finally {
       this.schedulePoll();
     }
@@ -403,7 +421,18 @@ export class StateStore {
     }
     this.closed = true;
     this.timers.clearTimeout(this.retry);
+    this.timers.clearTimeout(this.soon);
     await this.client.close();
+  }
+}
+
+/** A rollback row's JSON, or undefined when it is not a whole rollback (edited by hand). */
+function parseRollback(text: string): Rollback | undefined {
+  try {
+    const value = JSON.parse(text) as unknown;
+    return isRollback(value) ? value : undefined;
+  } catch {
+    return undefined;
   }
 }
 
