@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util';
 import { evaluate } from './commands/evaluate.js';
 import { lint } from './commands/lint.js';
+import { report } from './commands/report.js';
 import { rollout } from './commands/rollout.js';
 import { serve } from './commands/serve.js';
 import { validate } from './commands/validate.js';
@@ -15,6 +16,8 @@ Usage:
   switchyard serve SOURCE | NAME=SOURCE... [--port 8013] [--host 127.0.0.1] [--keys KEYS.json] [--cors ORIGIN]...
         [--store postgres://USER@HOST:PORT/DB | memory] [--data DIR] [--replica NAME]
   switchyard rollout FILE --flag KEY --steps ISO=PCT,ISO=PCT... [--variant V] [--control V] [--dry-run]
+  switchyard report --url URL [--key KEY] [--env NAME] [--days 30] [--json]
+  switchyard report --trail CHANGES.json [--now ISO] [--days 30] [--json]
   switchyard lint FILE [--code DIR] [--now ISO] [--strict] [--json] [--rollout-max-days 90] [--settled-days 7]
 
 Files may be flagd or AWS AppConfig JSON (hosted or retrieval format), detected from the content;
@@ -30,6 +33,9 @@ journal of writes waiting for it); --store memory keeps them in the process only
 Limits (docs/operations.md): --headers-timeout MS (10000: a client's headers must arrive in time),
 --max-connections N (20000), --max-streams N (SSE streams per environment, 10000; then 503).
 
+report prints delivery metrics from the audit trail: change failure rate (flag changes rolled back
+within a day; target < 5%), time to rollback (mean, p90; target < 5 min), blast radius of guard
+rollbacks, and flags older than 90 days.
 rollout writes a time-stepped fractional rule ($flagd.timestamp) that keeps users in as it grows.
 lint reports expired flags (metadata.expiry), rollouts older than 90 days, release/experiment flags at
 100%/0% for a week (ages from the file's git history), flags no code references and code evaluating
@@ -124,6 +130,16 @@ export async function main(argv: string[], io: Output = stdio): Promise<number> 
           options: { code: { type: 'string' }, now: { type: 'string' }, strict: { type: 'boolean' }, json: { type: 'boolean' }, 'rollout-max-days': { type: 'string' }, 'settled-days': { type: 'string' } },
         });
         return await lint(onePositional(positionals), { ...values, rolloutMaxDays: values['rollout-max-days'], settledDays: values['settled-days'] }, io);
+      }
+      case 'report': {
+        const { positionals, values } = parseArgs({
+          args: rest,
+          allowPositionals: true,
+          strict: true,
+          options: { url: { type: 'string' }, key: { type: 'string' }, env: { type: 'string' }, trail: { type: 'string' }, days: { type: 'string' }, now: { type: 'string' }, json: { type: 'boolean' } },
+        });
+        if (positionals.length > 0) throw new UsageError(`report takes no file argument (use --trail FILE), got ${positionals[0]}`);
+        return await report(values, io);
       }
       case undefined:
       case 'help':

@@ -141,8 +141,9 @@ describe('switchyard serve', () => {
     await run(async (url) => {
       expect(await checkout(url)).toMatchObject({ defaultVariant: 'off', metadata: { rolledBack: expect.stringContaining('errors') } });
       expect((await checkout(url)).targeting).toBeUndefined();
-      const { changes } = await (await fetch(`${url}/v1/changes`)).json();
-      expect(changes.map((c: { outcome: string; replica: string }) => `${c.replica}:${c.outcome}`)).toEqual(['one:applied', 'one:rollback', 'one:applied', 'one:applied']);
+      const trail = async () => ((await (await fetch(`${url}/v1/changes`)).json()).changes as { outcome: string; replica: string }[]).map((c) => `${c.replica}:${c.outcome}`);
+      await waitFor(async () => (await trail()).length === 4, "the restart's load written");
+      expect(await trail()).toEqual(['one:applied', 'one:rollback', 'one:applied', 'one:applied']);
     });
 
     const refused = async (args: string[], message: string) => {

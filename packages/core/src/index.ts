@@ -42,7 +42,7 @@ export { serverSource, type ServerSourceOptions } from './sync/server-source.js'
 export { SseStream, type SseStreamOptions, type EventSourceLike, type EventSourceFactory } from './sync/sse-stream.js';
 export { LiveEvaluator } from './sync/live.js';
 export { serverUrl, bearer, type ServerConnection } from './protocol/connection.js';
-export { PATHS, HEADERS, QUERY, SSE_EVENTS, type SseEventName, type StreamPayload, type HeartbeatPayload, type RollbackRequest, type OfrepRequest, type OfrepResult } from './protocol/wire.js';
+export { PATHS, HEADERS, QUERY, SSE_EVENTS, type SseEventName, type StreamPayload, type HeartbeatPayload, type RollbackRequest, type EvidenceBatch, type OfrepRequest, type OfrepResult } from './protocol/wire.js';
 export {
   ProviderLifecycle,
   ProviderStartError,
@@ -55,3 +55,5 @@ export {
   type ProviderEventDetails,
   type EmitEvent,
 } from './provider/lifecycle.js';
+export { addLatency, emptyArm, errorRate, errorRateTest, geometricMeanLatency, latencyTest, meanLatency, type Arm, type ErrorRateTest, type SequentialTest, type TestOptions } from './rollout/stats.js';
+export { addArm, armOf, armSummary, cloneArm, DEFAULT_GUARD, guardControlOf, guardSettingsOf, judge, type ArmSummary, type GuardSettings, type Verdict } from './rollout/judge.js';

@@ -3,6 +3,8 @@ export { SwitchyardConfigError, type SwitchyardProviderOptions, type SourceOptio
 export { ExposureHook, type Exposure } from './exposures.js';
 export { FileSource, type FileSourceOptions } from '@switchyard/file';
 export { createSource } from './sources.js';
-export { RolloutGuard, type RolloutGuardOptions, type RollbackDecision, type ArmSummary, type ReportOutcome } from './guard/guard.js';
-export { errorRateTest, latencyTest, type Arm, type ErrorRateTest, type SequentialTest, type TestOptions } from './guard/stats.js';
+export { RolloutGuard, type RolloutGuardOptions, type RollbackDecision, type ReportOutcome } from './guard/guard.js';
+export { EvidenceReporter, type EvidenceOptions } from './guard/evidence.js';
+export type { ArmSummary, GuardSettings } from '@switchyard/core';
+export { errorRateTest, latencyTest, type Arm, type ErrorRateTest, type SequentialTest, type TestOptions } from '@switchyard/core';
 export type { Pin } from '@switchyard/core';

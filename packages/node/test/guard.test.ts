@@ -158,6 +158,77 @@ describe('RolloutGuard', () => {
   });
 });
 
+describe('RolloutGuard across a fleet (pooled evidence)', () => {
+  it('five instances too small to decide alone send their counts; the server decides on the pool and every instance serves control', async () => {
+    const { url } = await flagServer();
+    const instances = await Promise.all(Array.from({ length: 5 }, () => instance(url)));
+    const guards = instances.map(({ provider, client }, i) => {
+      // Locally no decision can happen (minSamples out of reach): only the fleet's evidence decides.
+      const guard = new RolloutGuard(provider, { flags: ['new-checkout'], minSamples: 1e9, report: { url, key: SERVER_KEY }, evidence: { intervalMs: 100, instance: `pod-${i}` }, logger: quiet });
+      client.addHooks(guard);
+      cleanup.push(() => guard.close());
+      return guard;
+    });
+    const rng = random(42);
+    const controlEverywhere = async () => {
+      for (const { client } of instances) for (let u = 0; u < 50; u++) if ((await client.getBooleanValue('new-checkout', false, { targetingKey: `user-${u}` })) !== false) return false;
+      return true;
+    };
+    // Each instance serves its own users; the treatment fails 20% of requests, control 1%.
+    let served = 0;
+    while (!(await controlEverywhere()) && served < 40_000) {
+      for (const [i, { client }] of instances.entries()) {
+        for (let r = 0; r < 20; r++, served++) {
+          const ctx = { targetingKey: `user-${i}-${served % 997}` };
+          const { variant } = await client.getBooleanDetails('new-checkout', false, ctx);
+          if (rng() < (variant === 'on' ? 0.2 : 0.01)) client.track('error', ctx);
+        }
+      }
+      await new Promise((r) => setTimeout(r, 5)); // let the reporters' timers run
+    }
+    expect(await controlEverywhere()).toBe(true);
+    expect(guards.every((g) => g.rollbacks().length === 0)).toBe(true); // nobody decided alone
+    const { changes } = await (await fetch(`${url}/v1/changes?limit=1000`, { headers: { Authorization: `Bearer ${SERVER_KEY}` } })).json();
+    const rollback = changes.find((c: { outcome: string }) => c.outcome === 'rollback');
+    expect(rollback.rollback).toMatchObject({ flag: 'new-checkout', variant: 'off', by: 'fleet guard' });
+    expect(rollback.decision).toMatchObject({ from: 'on', to: 'off', metric: 'error rate' });
+    expect(rollback.decision.instances).toBeGreaterThanOrEqual(2);
+    expect(rollback.decision.treatment.errorRate).toBeGreaterThan(rollback.decision.control.errorRate);
+  });
+
+  it('a server that fails: the same batch is sent again (same seq), new counts wait beside it, and every evaluation arrives once', async () => {
+    const { url: flagsUrl } = await flagServer();
+    const a = await instance(flagsUrl);
+    // An evidence endpoint that fails its first three requests, then takes everything.
+    const bodies: { instance: string; seq: number; flags: Record<string, Record<string, { n: number }>> }[] = [];
+    let failures = 3;
+    const evidence = createServer((req, res) => {
+      let text = '';
+      req.on('data', (d) => (text += d));
+      req.on('end', () => {
+        if (failures-- > 0) return void res.writeHead(503).end();
+        bodies.push(JSON.parse(text));
+        res.writeHead(202).end('{}');
+      });
+    });
+    await new Promise<void>((r) => evidence.listen(0, '127.0.0.1', r));
+    cleanup.push(() => new Promise((r) => evidence.close(r)));
+    const url = `http://127.0.0.1:${(evidence.address() as AddressInfo).port}`;
+    const guard = new RolloutGuard(a.provider, { flags: ['new-checkout'], minSamples: 1e9, report: { url, key: SERVER_KEY }, evidence: { intervalMs: 10, instance: 'pod-1' }, logger: quiet });
+    a.client.addHooks(guard);
+    for (let u = 0; u < 300; u++) {
+      await a.client.getBooleanValue('new-checkout', false, { targetingKey: `user-${u}` });
+      if (u % 50 === 0) await new Promise((r) => setTimeout(r, 15));
+    }
+    await waitFor(async () => {
+      await guard.close();
+      return bodies.reduce((sum, b) => sum + Object.values(b.flags['new-checkout'] ?? {}).reduce((s, arm) => s + arm.n, 0), 0) === 300;
+    }, 'every evaluation counted once');
+    expect(bodies.map((b) => b.seq)).toEqual(bodies.map((_, i) => i + 1)); // no seq skipped or repeated among those taken
+    expect(bodies.every((b) => b.instance === 'pod-1')).toBe(true);
+  });
+});
+
 describe('RolloutGuard in process (many runs)', () => {
   /**
    * One run: `requests` evaluations from 2,000 users through the SDK; returns the guard's decisions.

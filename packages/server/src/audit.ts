@@ -1,4 +1,5 @@
 import type { Issue, SnapshotDiff } from '@switchyard/core';
+import type { FleetDecision } from './fleet/fleet-guard.js';
 import type { PublicRollback } from './rollbacks.js';
 
 /** What happened to an environment: a reload applied or rejected, a rollback made or lifted. */
@@ -11,6 +12,8 @@ export interface AuditEntry {
   readonly changes?: SnapshotDiff;
   readonly issues?: readonly Issue[];
   readonly rollback?: PublicRollback;
+  /** For a rollback the fleet guard made: the pooled numbers that decided it. */
+  readonly decision?: FleetDecision;
 }
 
 /** An entry as `/v1/changes` shows it: numbered (the cursor for paging) and naming the replica that wrote it. */

@@ -21,6 +21,7 @@ import { clientDocument, type Scope } from './audience.js';
 import { etagOf } from './http/etag.js';
 import type { Logger } from './logger.js';
 import { MemoryAudit, type AuditEntry, type AuditPage } from './audit.js';
+import type { FleetDecision } from './fleet/fleet-guard.js';
 import { publicView, type PublicRollback, type Rollback } from './rollbacks.js';
 import { hashOf, StateStore, type StoredRollback, type StoreWrite } from './store/state-store.js';
 
@@ -182,11 +183,11 @@ export class Environment {
    * `lift` is called; published (and streamed) at once, then written to the store (the answer waits
    * for that up to `persistWaitMs`). RangeError for an unknown flag/variant.
    */
-  async rollback(flag: string, variant: string, reason: string, by: string): Promise<RollbackView> {
+  async rollback(flag: string, variant: string, reason: string, by: string, decision?: FleetDecision): Promise<RollbackView> {
     const source = this.engine.store.source;
     if (!source?.flags.has(flag)) throw new RangeError(`no flag "${flag}" in environment "${this.name}"`);
     const pin = pinOf(source, flag, variant, { reason, by, known: this.servedDefinitions(flag) }) as Rollback;
-    const entry: AuditEntry = { time: pin.at, outcome: 'rollback', source: `rollback by ${by}`, rollback: publicView(pin) };
+    const entry: AuditEntry = { time: pin.at, outcome: 'rollback', source: `rollback by ${by}`, rollback: publicView(pin), ...(decision ? { decision } : {}) };
     this.options.logger.warn(`[${this.name}] rolled back ${flag} to "${variant}" (by ${by}): ${reason}`);
     this.generation++;
     // The entry first, then the publication it causes: the trail reads in the order things happened.

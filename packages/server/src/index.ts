@@ -15,3 +15,7 @@ export { FileSource, type FileSourceOptions } from '@switchyard/file';
 export { parseAccessConfig, ConfigError, type AccessConfig, type KeySpec } from './access.js';
 export { clientDocument, type Scope } from './audience.js';
 export { consoleLogger, silentLogger, type Logger } from './logger.js';
+export { FleetGuard, type FleetDecision } from './fleet/fleet-guard.js';
+export { MemoryEvidence, type EvidencePool, type Batch, type Pooled } from './fleet/evidence.js';
+export { batchOf, BATCH_LIMITS } from './fleet/batch.js';
+export { deliveryReport, formatReport, TARGETS, type DeliveryReport, type ReportOptions, type FlagAge } from './fleet/report.js';

@@ -10,7 +10,11 @@ import { HttpError, readJsonBody, segmentAfter, sendJson } from './http/respond.
 import { StreamHub, type StreamOptions } from './http/sse.js';
 import { consoleLogger, type Logger } from './logger.js';
 import { Metrics } from './metrics.js';
-import { MAX_PAGE } from './audit.js';
+import { MAX_PAGE, type AuditRecord } from './audit.js';
+import { deliveryReport, type DeliveryReport } from './fleet/report.js';
+import { batchOf } from './fleet/batch.js';
+import { MemoryEvidence } from './fleet/evidence.js';
+import { FleetGuard } from './fleet/fleet-guard.js';
 import type { StateStore } from './store/state-store.js';
 import { HEADERS, PATHS, QUERY, type RollbackRequest, type SyncSource } from '@switchyard/core';
 
@@ -79,6 +83,8 @@ const ALLOWED_HEADERS = ['authorization', HEADERS.apiKey, 'content-type', 'if-no
  */
 export class SwitchyardServer {
   readonly environments = new Map<string, Environment>();
+  /** Per environment, the judge of the fleet's pooled guard evidence (`POST /v1/evidence`). */
+  readonly fleet = new Map<string, FleetGuard>();
   readonly metrics = new Metrics();
   private readonly http: Server;
   private readonly streams: StreamHub;
@@ -90,6 +96,7 @@ export class SwitchyardServer {
     this.logger = options.logger ?? consoleLogger;
     this.keys = options.access && options.access.keys.length > 0 ? new KeyRing(options.access.keys) : undefined;
     this.streams = new StreamHub(options.streams);
+    const evidence = new MemoryEvidence();
     for (const { name, source } of options.environments) {
       if (this.environments.has(name)) throw new Error(`environment "${name}" is defined twice`);
       const env = new Environment(name, source, {
@@ -102,6 +109,7 @@ export class SwitchyardServer {
       });
       env.onPublish((published) => this.streams.publish(env, published));
       this.environments.set(name, env);
+      this.fleet.set(name, new FleetGuard(env, options.store ?? evidence));
     }
     this.describeMetrics();
     this.limits = { ...DEFAULT_HTTP_LIMITS, ...options.limits };
@@ -137,11 +145,17 @@ export class SwitchyardServer {
       // A reconnect storm (thousands of streams at once) must queue, not lose SYNs to Node's default 511.
       this.http.listen({ port, host, backlog: 4096 }, () => resolve());
     });
+    const refresh = () => {
+      for (const env of this.environments.values()) this.report(env, 30).catch(() => undefined); // a store away: the last figures stand
+    };
+    refresh();
+    this.reportTimer = setInterval(refresh, 60_000).unref();
     const address = this.http.address() as AddressInfo;
     return `http://${address.family === 'IPv6' ? `[${address.address}]` : address.address}:${address.port}`;
   }
 
   async close(): Promise<void> {
+    clearInterval(this.reportTimer);
     this.streams.close();
     await Promise.all([...this.environments.values()].map((env) => env.stop()));
     await new Promise<void>((resolve) => {
@@ -184,7 +198,7 @@ export class SwitchyardServer {
           res.end(this.metrics.render());
           return;
       }
-      if (this.open && (route.name === 'rollbacks' || route.name === 'rollback-one') && req.method !== 'GET' && req.method !== 'HEAD') this.refuseForgery(req);
+      if (this.open && (route.name === 'rollbacks' || route.name === 'rollback-one' || route.name === 'evidence') && req.method !== 'GET' && req.method !== 'HEAD') this.refuseForgery(req);
 
       const principal = this.authenticate(req, url, route.name === 'flags' || route.name === 'stream');
       const env = this.environments.get(principal.environment)!;
@@ -239,6 +253,20 @@ export class SwitchyardServer {
             throw e;
           }
         }
+        case 'evidence': {
+          if (scope !== 'server') throw new HttpError(403, { error: 'guard evidence is for server keys' });
+          const batch = batchOf(await readJsonBody(req, false));
+          if (typeof batch === 'string') throw new HttpError(400, { error: batch });
+          const { counted, rolledBack } = await this.fromStore(() => this.fleet.get(env.name)!.receive(batch));
+          return sendJson(res, 202, { environment: env.name, counted, rolledBack }, cors);
+        }
+        case 'report': {
+          if (scope !== 'server') throw new HttpError(403, { error: 'the delivery report is for server keys' });
+          const days = Number(url.searchParams.get('days') ?? 30);
+          if (!(days > 0 && days <= 3650)) throw new HttpError(400, { error: 'days must be a number of days, 1–3650' });
+          const report = await this.fromStore(() => this.report(env, days));
+          return sendJson(res, 200, { environment: env.name, ...report }, cors);
+        }
         case 'rollback-one': {
           if (scope !== 'server') throw new HttpError(403, { error: 'rollbacks are for server keys' });
           const flag = segmentAfter(url.pathname, `${PATHS.rollbacks}/`, false);
@@ -267,6 +295,28 @@ export class SwitchyardServer {
       this.failed(req, res, e, url.pathname);
     }
   }
+
+  /**
+   * The delivery report of an environment from its audit trail (read back to `days` ago and, for
+   * flag ages, beyond: at most 100,000 entries). Kept for the metrics' gauges.
+   */
+  private async report(env: Environment, days: number): Promise<DeliveryReport> {
+    const trail: AuditRecord[] = [];
+    let before: number | undefined;
+    for (;;) {
+      const page = await env.changes(before, MAX_PAGE);
+      trail.unshift(...page.changes);
+      if (page.before === undefined || trail.length >= 100_000) break;
+      before = page.before;
+    }
+    const report = deliveryReport(trail, { days, current: env.current ? new Set(env.current.snapshot.flags.keys()) : undefined });
+    if (days === 30) this.reports.set(env.name, report);
+    return report;
+  }
+
+  /** The last 30-day report of each environment, for the gauges (refreshed every minute). */
+  private readonly reports = new Map<string, DeliveryReport>();
+  private reportTimer?: NodeJS.Timeout;
 
   /** A read from the store that cannot be done now: 503 with a retry hint, and the reason (the store says which). */
   private async fromStore<T>(read: () => Promise<T>): Promise<T> {
@@ -378,6 +428,21 @@ export class SwitchyardServer {
     m.describe('switchyard_store_pending_writes', 'gauge', 'Writes waiting for the store.');
     m.describe('switchyard_store_dropped_total', 'counter', 'Audit entries of reloads dropped because more than the bound of writes waited for the store.');
     m.describe('switchyard_store_refused_total', 'counter', 'Writes the store refused as invalid (logged, not retried).');
+    m.describe('switchyard_change_failure_rate', 'gauge', 'Share of flag changes in the last 30 days rolled back within a day (target < 0.05).');
+    m.describe('switchyard_time_to_rollback_seconds', 'gauge', 'Time from a fault (or the flag change) to its rollback over the last 30 days: mean and p90 (target mean < 300).');
+    m.describe('switchyard_flags_over_lifespan', 'gauge', 'Flags first served more than 90 days ago: candidates for removal.');
+    m.gauge(() =>
+      [...this.reports].flatMap(([environment, r]) => [
+        ...(r.changeFailureRate === null ? [] : [['switchyard_change_failure_rate', { environment }, r.changeFailureRate] as [string, Record<string, string>, number]]),
+        ...(r.timeToRollback
+          ? ([
+              ['switchyard_time_to_rollback_seconds', { environment, stat: 'mean' }, r.timeToRollback.meanSeconds],
+              ['switchyard_time_to_rollback_seconds', { environment, stat: 'p90' }, r.timeToRollback.p90Seconds],
+            ] as [string, Record<string, string>, number][])
+          : []),
+        ['switchyard_flags_over_lifespan', { environment }, r.flags.filter((f) => f.overLifespan).length] as [string, Record<string, string>, number],
+      ]),
+    );
     const store = this.options.store;
     if (store) {
       m.gauge(() => {
@@ -405,7 +470,7 @@ export class SwitchyardServer {
 }
 
 interface Route {
-  readonly name: 'healthz' | 'readyz' | 'metrics' | 'flags' | 'stream' | 'changes' | 'rollbacks' | 'rollback-one' | 'ofrep-one' | 'ofrep-all' | 'not-found' | 'method';
+  readonly name: 'healthz' | 'readyz' | 'metrics' | 'flags' | 'stream' | 'changes' | 'rollbacks' | 'rollback-one' | 'evidence' | 'report' | 'ofrep-one' | 'ofrep-all' | 'not-found' | 'method';
   readonly allow?: string;
 }
 
@@ -424,6 +489,8 @@ function routeOf(method: string, path: string): Route {
     [PATHS.changes, 'changes', get, 'GET, HEAD'],
     [PATHS.rollbacks, 'rollbacks', get || post, 'GET, HEAD, POST'],
     [childOf(PATHS.rollbacks), 'rollback-one', method === 'DELETE' || method === 'OPTIONS', 'DELETE'],
+    [PATHS.evidence, 'evidence', post, 'POST'],
+    [PATHS.report, 'report', get, 'GET, HEAD'],
     [PATHS.ofrepFlags, 'ofrep-all', post, 'POST'],
     [childOf(PATHS.ofrepFlags), 'ofrep-one', post, 'POST'],
   ];

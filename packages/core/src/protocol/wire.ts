@@ -1,3 +1,4 @@
+import type { Arm } from '../rollout/stats.js';
 import type { JsonObject } from '../model/types.js';
 
 /** Every path the Switchyard server answers, in one place for the server and every client. */
@@ -5,6 +6,8 @@ export const PATHS = /* @__PURE__ */ Object.freeze({
   flags: '/v1/flags',
   stream: '/v1/stream',
   changes: '/v1/changes',
+  evidence: '/v1/evidence',
+  report: '/v1/report',
   rollbacks: '/v1/rollbacks',
   ofrepFlags: '/ofrep/v1/evaluate/flags',
   healthz: '/healthz',
@@ -48,6 +51,17 @@ export interface StreamPayload {
 }
 
 /** `POST /v1/rollbacks`: pin a flag to a variant for every client (who made it is the key's name). */
+/**
+ * `POST /v1/evidence`: one guard instance's counts since its previous batch, per flag and variant
+ * (evaluations, errors, and the sufficient statistics of latency). `seq` grows by one per batch; a
+ * batch resent after a lost reply carries the same `seq` and is counted once.
+ */
+export interface EvidenceBatch {
+  readonly instance: string;
+  readonly seq: number;
+  readonly flags: Readonly<Record<string, Readonly<Record<string, Arm>>>>;
+}
+
 export interface RollbackRequest {
   readonly flag: string;
   readonly variant: string;

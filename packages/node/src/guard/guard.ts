@@ -1,8 +1,29 @@
 import type { EvaluationDetails, FlagValue, Hook, HookContext } from '@openfeature/server-sdk';
 import { ProviderEvents } from '@openfeature/server-sdk';
-import { bearer, PATHS, Poller, PollError, retry, retryAfterMs, serverUrl, type RollbackRequest } from '@switchyard/core';
+import {
+  addLatency,
+  armSummary,
+  bearer,
+  emptyArm,
+  errorRate,
+  geometricMeanLatency,
+  guardControlOf,
+  guardSettingsOf,
+  judge,
+  PATHS,
+  Poller,
+  PollError,
+  retry,
+  retryAfterMs,
+  serverUrl,
+  type Arm,
+  type ArmSummary,
+  type RollbackRequest,
+  type SequentialTest,
+  type Verdict,
+} from '@switchyard/core';
+import { EvidenceReporter, type EvidenceOptions } from './evidence.js';
 import type { SwitchyardProvider, TrackingEvent } from '../provider.js';
-import { addLatency, emptyArm, errorRate, errorRateTest, geometricMeanLatency, latencyTest, meanLatency, type Arm, type SequentialTest } from './stats.js';
 import { RecentMap } from './recent.js';
 
 export interface RolloutGuardOptions {
@@ -37,22 +58,17 @@ export interface RolloutGuardOptions {
    * exponential backoff from `retryMs` (default 500 ms); a 4xx other than 429 is not retried.
    */
   readonly report?: { readonly url: string; readonly key?: string; readonly timeoutMs?: number; readonly retries?: number; readonly retryMs?: number };
+  /**
+   * With `report`: send this process's counts to the server once per `intervalMs` (default 1,000), so it
+   * judges the fleet's pooled evidence; `false` turns it off. See `EvidenceOptions`.
+   */
+  readonly evidence?: EvidenceOptions | false;
   /** Called with every decision (also logged through `logger.warn`). */
   readonly onRollback?: (decision: RollbackDecision) => void;
   readonly logger?: { warn(message: string): void; error(message: string): void };
 }
 
 export type ReportOutcome = 'reported' | 'not reported' | `failed: ${string}`;
-
-export interface ArmSummary {
-  readonly variant: string;
-  readonly evaluations: number;
-  readonly errors: number;
-  readonly errorRate: number;
-  readonly latencySamples: number;
-  readonly meanLatencyMs?: number;
-  readonly geometricMeanLatencyMs?: number;
-}
 
 /** A rollback and the numbers that caused it. */
 export interface RollbackDecision {
@@ -79,15 +95,7 @@ interface FlagState {
   coolDownUntil: number;
 }
 
-const summary = (variant: string, arm: Arm): ArmSummary => ({
-  variant,
-  evaluations: arm.n,
-  errors: arm.errors,
-  errorRate: errorRate(arm),
-  latencySamples: arm.latencyCount,
-  meanLatencyMs: meanLatency(arm),
-  geometricMeanLatencyMs: geometricMeanLatency(arm),
-});
+const summary = armSummary;
 const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
 const ms = (x: number | undefined) => `${(x ?? 0).toFixed(1)} ms`;
 
@@ -113,6 +121,7 @@ export class RolloutGuard implements Hook {
   private readonly stop: () => void;
   private readonly decisions: RollbackDecision[] = [];
   private readonly logger: NonNullable<RolloutGuardOptions['logger']>;
+  private readonly evidence?: EvidenceReporter;
 
   constructor(
     private readonly provider: SwitchyardProvider,
@@ -133,16 +142,17 @@ export class RolloutGuard implements Hook {
       for (const key of flagsChanged) if (this.flags.has(key) && !provider.overrides().has(key)) this.reset(key);
     };
     provider.events.addHandler(ProviderEvents.ConfigurationChanged, changed as never);
+    if (options.report && options.evidence !== false) this.evidence = new EvidenceReporter(options.report, { ...options.evidence, logger: this.logger });
     this.stop = () => {
       untrack();
       provider.events.removeHandler(ProviderEvents.ConfigurationChanged, changed as never);
+      this.evidence?.close();
     };
   }
 
   after(hookContext: HookContext, details: EvaluationDetails<FlagValue>): void {
     if (!this.flags.has(details.flagKey) || details.variant === undefined) return;
-    const arm = this.arm(details.flagKey, details.variant);
-    arm.n++;
+    this.count(details.flagKey, details.variant, (arm) => arm.n++);
     const user = hookContext.context.targetingKey;
     if (user !== undefined) this.served.set(`${details.flagKey}\u0000${user}`, details.variant);
   }
@@ -161,8 +171,10 @@ export class RolloutGuard implements Hook {
     return this.decisions;
   }
 
-  close(): void {
+  /** Stops counting; evidence not yet sent is sent once more (awaited). */
+  async close(): Promise<void> {
     this.stop();
+    await this.evidence?.flush();
   }
 
   private tracked(event: TrackingEvent): void {
@@ -174,35 +186,31 @@ export class RolloutGuard implements Hook {
     for (const flag of this.flags.keys()) {
       const variant = this.served.get(`${flag}\u0000${user}`);
       if (variant === undefined) continue;
-      const arm = this.arm(flag, variant);
-      if (isError) arm.errors++;
-      else addLatency(arm, latency!);
+      this.count(flag, variant, (arm) => (isError ? arm.errors++ : addLatency(arm, latency!)));
       this.check(flag); // the statistics can only cross a threshold on an error or a latency sample
     }
   }
 
+  /**
+   * Judges the flag on this process's own counts: the fast path for a busy instance (the server judges
+   * the fleet's pooled evidence the same way). Settings in the flag's metadata (`guardMargin`, …) win
+   * over the options, so every instance and the server agree.
+   */
   private check(flag: string): void {
     const s = this.flagState(flag);
     if (Date.now() < s.coolDownUntil || this.provider.overrides().has(flag)) return;
     const snapshotFlag = this.provider.snapshot?.flags.get(flag);
-    const control = this.flags.get(flag)?.control ?? snapshotFlag?.defaultVariant;
+    const metadata = snapshotFlag?.definition.metadata;
+    const control = this.flags.get(flag)?.control ?? guardControlOf(metadata, snapshotFlag?.defaultVariant);
     if (control === undefined || !snapshotFlag?.variants.has(control)) return; // nothing valid to roll back to
-    const controlArm = s.arms.get(control);
-    if (!controlArm || controlArm.n < this.options.minSamples) return;
-    const { minSamples, latencyMargin, latencyTau, alpha } = this.options;
-    for (const [variant, arm] of s.arms) {
-      if (variant === control || arm.n < minSamples) continue;
-      const errors = errorRateTest(controlArm, arm, this.options);
-      if (errors.worse) return this.rollback(flag, variant, control, controlArm, arm, 'error rate', errors, s);
-      if (latencyMargin === null || arm.latencyCount < minSamples || controlArm.latencyCount < minSamples) continue;
-      const latency = latencyTest(controlArm, arm, { margin: latencyMargin, alpha, tau: latencyTau });
-      if (latency.worse) return this.rollback(flag, variant, control, controlArm, arm, 'latency', latency, s);
-    }
+    const verdict = judge(s.arms, control, guardSettingsOf(metadata, this.options));
+    if (verdict) this.rollback(flag, control, verdict, s);
   }
 
-  private rollback(flag: string, from: string, to: string, controlArm: Arm, arm: Arm, metric: RollbackDecision['metric'], test: SequentialTest, s: FlagState): void {
-    const { alpha } = this.options;
-    const margin = metric === 'latency' ? this.options.latencyMargin! : this.options.margin;
+  private rollback(flag: string, to: string, { variant: from, metric, test }: Verdict, s: FlagState): void {
+    const controlArm = s.arms.get(to)!;
+    const arm = s.arms.get(from)!;
+    const { alpha, margin } = test;
     const evidence =
       metric === 'latency'
         ? `latency ${ms(geometricMeanLatency(arm))} vs ${ms(geometricMeanLatency(controlArm))} (geometric means of ${arm.latencyCount} and ${controlArm.latencyCount} samples), ` +
@@ -221,7 +229,7 @@ export class RolloutGuard implements Hook {
       control: summary(to, controlArm),
       treatment: summary(from, arm),
       metric,
-      test: { ...test, margin, alpha },
+      test,
       evaluationErrors: s.evaluationErrors,
       message,
       reported: this.report(flag, to, message),
@@ -259,6 +267,7 @@ export class RolloutGuard implements Hook {
   private reset(flag: string): void {
     const s = this.state.get(flag);
     if (s) (s.arms = new Map()), (s.evaluationErrors = 0);
+    this.evidence?.forget(flag);
   }
 
   private flagState(flag: string): FlagState {
@@ -267,10 +276,12 @@ export class RolloutGuard implements Hook {
     return s;
   }
 
-  private arm(flag: string, variant: string): Arm {
+  /** Counts into this process's statistics and into the evidence not yet sent to the server. */
+  private count(flag: string, variant: string, add: (arm: Arm) => void): void {
     const s = this.flagState(flag);
     let arm = s.arms.get(variant);
     if (!arm) s.arms.set(variant, (arm = emptyArm()));
-    return arm;
+    add(arm);
+    this.evidence?.count(flag, variant, add);
   }
 }

@@ -48,6 +48,35 @@ export const MIGRATIONS: readonly { readonly version: number; readonly descripti
       CREATE INDEX switchyard_audit_by_environment ON switchyard_audit (environment, id);
     `,
   },
+  {
+    version: 2,
+    description: 'guard evidence pooled across instances',
+    sql: `
+      CREATE TABLE switchyard_evidence (
+        environment        text             NOT NULL,
+        flag_hash          text             NOT NULL,
+        definition         text             NOT NULL,   -- SHA-256 of the flag's definition: a new one starts afresh
+        variant            text             NOT NULL,   -- JSON-encoded
+        evaluations        bigint           NOT NULL,
+        errors             bigint           NOT NULL,
+        latency_count      bigint           NOT NULL,
+        latency_sum        double precision NOT NULL,
+        log_latency_sum    double precision NOT NULL,
+        log_latency_squares double precision NOT NULL,
+        updated_at         timestamptz      NOT NULL DEFAULT now(),
+        PRIMARY KEY (environment, flag_hash, definition, variant)
+      );
+
+      -- The last batch counted from each instance: a resend is counted once.
+      CREATE TABLE switchyard_evidence_batches (
+        environment text        NOT NULL,
+        instance    text        NOT NULL,
+        seq         bigint      NOT NULL,
+        updated_at  timestamptz NOT NULL DEFAULT now(),
+        PRIMARY KEY (environment, instance)
+      );
+    `,
+  },
 ];
 
 /** Any 64-bit number, the same for every Switchyard server: serializes migrations across replicas. */

@@ -1,6 +1,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { systemTimers, type Timers } from '@switchyard/core';
 import type { AuditEntry, AuditPage, AuditRecord } from '../audit.js';
+import type { Batch, EvidencePool, Pooled } from '../fleet/evidence.js';
 import type { Logger } from '../logger.js';
 import { isRollback, publicView, type Rollback } from '../rollbacks.js';
 import type { Journal } from './journal.js';
@@ -72,7 +73,7 @@ export const hashOf = (fingerprint: string): string => createHash('sha256').upda
  * writer applies them, retrying with backoff while the database is away (the queue is journaled to
  * disk when a journal is given). Changes reach every replica by `NOTIFY`, with a poll as safety net.
  */
-export class StateStore {
+export class StateStore implements EvidencePool {
   readonly replica: string;
   readonly description: string;
   /** Writes dropped because too many waited (reload entries only; rollbacks and lifts are never dropped). */
@@ -190,6 +191,54 @@ export class StateStore {
     const page = rows.slice(0, limit).reverse();
     const changes = page.map((row) => ({ id: Number(row.id), replica: row.replica, ...entryOf(row.entry) }) as AuditRecord);
     return rows.length > limit ? { changes, before: changes[0].id } : { changes };
+  }
+
+  /**
+   * Pools a batch of guard evidence (`EvidencePool`): counted once per instance and seq, in one
+   * transaction, straight to the database — a guard whose batch fails sends it again. Throws when the
+   * database cannot be written.
+   */
+  async add(environment: string, batch: Batch, definitions: ReadonlyMap<string, string>): Promise<Pooled | undefined> {
+    return this.client.transaction(async (query) => {
+      const fresh = await query(
+        `INSERT INTO switchyard_evidence_batches (environment, instance, seq) VALUES ($1, $2, $3)
+         ON CONFLICT (environment, instance) DO UPDATE SET seq = EXCLUDED.seq, updated_at = now() WHERE switchyard_evidence_batches.seq < EXCLUDED.seq
+         RETURNING 1`,
+        [environment, batch.instance, batch.seq],
+      );
+      if (fresh.length === 0) return undefined;
+      const pooled: Pooled = new Map();
+      for (const [flag, variants] of batch.flags) {
+        const flagHash = hashOf(flag);
+        const definition = definitions.get(flag)!;
+        for (const [variant, arm] of variants) {
+          await query(
+            `INSERT INTO switchyard_evidence (environment, flag_hash, definition, variant, evaluations, errors, latency_count, latency_sum, log_latency_sum, log_latency_squares)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+             ON CONFLICT (environment, flag_hash, definition, variant) DO UPDATE SET
+               evaluations = switchyard_evidence.evaluations + EXCLUDED.evaluations, errors = switchyard_evidence.errors + EXCLUDED.errors,
+               latency_count = switchyard_evidence.latency_count + EXCLUDED.latency_count, latency_sum = switchyard_evidence.latency_sum + EXCLUDED.latency_sum,
+               log_latency_sum = switchyard_evidence.log_latency_sum + EXCLUDED.log_latency_sum,
+               log_latency_squares = switchyard_evidence.log_latency_squares + EXCLUDED.log_latency_squares, updated_at = now()`,
+            [environment, flagHash, definition, JSON.stringify(variant), arm.n, arm.errors, arm.latencyCount, arm.latencySum, arm.logLatencySum, arm.logLatencySquares],
+          );
+        }
+        const rows = await query<{ variant: string; evaluations: string; errors: string; latency_count: string; latency_sum: number; log_latency_sum: number; log_latency_squares: number }>(
+          'SELECT variant, evaluations, errors, latency_count, latency_sum, log_latency_sum, log_latency_squares FROM switchyard_evidence WHERE environment = $1 AND flag_hash = $2 AND definition = $3',
+          [environment, flagHash, definition],
+        );
+        pooled.set(
+          flag,
+          new Map(
+            rows.map((r) => [
+              JSON.parse(r.variant) as string,
+              { n: Number(r.evaluations), errors: Number(r.errors), latencyCount: Number(r.latency_count), latencySum: Number(r.latency_sum), logLatencySum: Number(r.log_latency_sum), logLatencySquares: Number(r.log_latency_squares) },
+            ]),
+          ),
+        );
+      }
+      return pooled;
+    });
   }
 
   /** Queues a write; resolves true once it is in the database, false if it was refused or dropped. Never rejects. */

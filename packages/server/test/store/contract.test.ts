@@ -29,6 +29,7 @@ describe.each(backings)('store contract (%s)', (_, backing) => {
     const { rollbacks, history } = await again.rollbacks();
     expect(rollbacks.map((r) => r.flag)).toEqual(['new-checkout']);
     expect(history!.map((h) => h.outcome)).toEqual(['rollback']);
+    await waitFor(() => again.store.health().pending === 0, 'the restart\'s load written');
     const { body } = await again.changes();
     // The load, the rollback and the publication it caused, the load after the restart.
     expect(body.changes.map((c) => c.outcome)).toEqual(['applied', 'rollback', 'applied', 'applied']);

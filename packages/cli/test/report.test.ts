@@ -1,0 +1,51 @@
+import { describe, expect, it } from 'vitest';
+import { cli } from './helpers.js';
+import { fileURLToPath } from 'node:url';
+
+const TRAIL = fileURLToPath(new URL('./fixtures/trail.json', import.meta.url));
+const NOW = '2026-12-01T00:00:00Z';
+
+// A recorded trail of two replicas: five flag changes in November (each logged by both replicas where
+// both loaded it), a fleet-guard rollback two minutes after its fault began (three minutes after the
+// change), an operator's rollback ten minutes after a change, and two flags first served in August.
+describe('switchyard report --trail', () => {
+  it('gives the change failure rate, time to rollback, blast radius and flag ages of the trail', async () => {
+    const r = await cli('report', '--trail', TRAIL, '--now', NOW, '--json');
+    expect(r.code).toBe(0);
+    const report = JSON.parse(r.stdout);
+    expect(report).toMatchObject({
+      environment: 'production',
+      changes: 5, // checkout added, checkout changed, banner ×2, legacy; the rollback's publication and each replica's first load are not changes
+      failedChanges: 2, // checkout's change (rolled back 3 min later) and banner's second (10 min later)
+      changeFailureRate: 0.4,
+      rollbacks: 2,
+      timeToRollback: { count: 2, meanSeconds: 360, p90Seconds: 600 }, // 120 s from the fault's start, 600 s from the change
+      blastRadius: { rollbacks: 1, treatmentEvaluations: 1200, failedRequests: 60 },
+    });
+    expect(report.flags.map((f: { flag: string; ageDays: number; overLifespan: boolean }) => [f.flag, f.ageDays, f.overLifespan])).toEqual([
+      ['banner', 122, true],
+      ['legacy', 122, true],
+      ['checkout', 20, false],
+    ]);
+  });
+
+  it('prints it as text against the targets', async () => {
+    const r = await cli('report', '--trail', TRAIL, '--now', NOW);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('MISS  change failure rate 40.0% (2 of 5 flag changes rolled back within a day; target < 5.0%)');
+    expect(r.stdout).toContain('MISS  time to rollback: mean 6.0 min, p90 10.0 min over 2 rollbacks (target < 5.0 min)');
+    expect(r.stdout).toContain('blast radius: 1200 treatment evaluations and 60 failed requests before 1 guard rollbacks');
+    expect(r.stdout).toContain('WARN  banner is 122 days old (lifespan target 90 days): remove it');
+  });
+
+  it('a shorter period leaves out what came before it', async () => {
+    const report = JSON.parse((await cli('report', '--trail', TRAIL, '--now', NOW, '--days', '7', '--json')).stdout);
+    expect(report).toMatchObject({ changes: 2, failedChanges: 1, rollbacks: 1, timeToRollback: { count: 1, meanSeconds: 600 } });
+  });
+
+  it('refuses what is not a trail, and needs a source', async () => {
+    expect((await cli('report', '--trail', fileURLToPath(new URL('../package.json', import.meta.url)))).stderr).toContain('is not an audit trail');
+    expect((await cli('report')).code).toBe(2);
+    expect((await cli('report', '--trail', TRAIL, '--days', '0')).stderr).toContain('--days must be');
+  });
+});
