@@ -18,7 +18,7 @@ Usage:
   switchyard rollout FILE --flag KEY --steps ISO=PCT,ISO=PCT... [--variant V] [--control V] [--dry-run]
   switchyard report --url URL [--key KEY] [--env NAME] [--days 30] [--json]
   switchyard report --trail CHANGES.json [--now ISO] [--days 30] [--json]
-  switchyard lint FILE [--code DIR] [--now ISO] [--strict] [--json] [--rollout-max-days 90] [--settled-days 7]
+  switchyard lint FILE [--code DIR] [--now ISO] [--strict] [--json] [--rollout-max-days 90] [--settled-days 7] [--migration-stuck-days 14]
 
 Files may be flagd or AWS AppConfig JSON (hosted or retrieval format), detected from the content;
 --format flagd|appconfig-hosted|appconfig-retrieval forces one. --rollout-attribute NAME turns on the
@@ -127,9 +127,9 @@ export async function main(argv: string[], io: Output = stdio): Promise<number> 
           args: rest,
           allowPositionals: true,
           strict: true,
-          options: { code: { type: 'string' }, now: { type: 'string' }, strict: { type: 'boolean' }, json: { type: 'boolean' }, 'rollout-max-days': { type: 'string' }, 'settled-days': { type: 'string' } },
+          options: { code: { type: 'string' }, now: { type: 'string' }, strict: { type: 'boolean' }, json: { type: 'boolean' }, 'rollout-max-days': { type: 'string' }, 'settled-days': { type: 'string' }, 'migration-stuck-days': { type: 'string' } },
         });
-        return await lint(onePositional(positionals), { ...values, rolloutMaxDays: values['rollout-max-days'], settledDays: values['settled-days'] }, io);
+        return await lint(onePositional(positionals), { ...values, rolloutMaxDays: values['rollout-max-days'], settledDays: values['settled-days'], migrationStuckDays: values['migration-stuck-days'] }, io);
       }
       case 'report': {
         const { positionals, values } = parseArgs({

@@ -57,3 +57,4 @@ export {
 } from './provider/lifecycle.js';
 export { addLatency, emptyArm, errorRate, errorRateTest, geometricMeanLatency, latencyTest, meanLatency, type Arm, type ErrorRateTest, type SequentialTest, type TestOptions } from './rollout/stats.js';
 export { addArm, armOf, armSummary, cloneArm, DEFAULT_GUARD, guardControlOf, guardSettingsOf, judge, type ArmSummary, type GuardSettings, type Verdict } from './rollout/judge.js';
+export { STAGES, isStage, readPlan, writePlan, previousSafeStage, isMigrationFlag, migrationIssues, type Stage, type Origin, type ReadPlan, type WritePlan } from './migration/stages.js';

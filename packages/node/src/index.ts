@@ -3,8 +3,10 @@ export { SwitchyardConfigError, type SwitchyardProviderOptions, type SourceOptio
 export { ExposureHook, type Exposure } from './exposures.js';
 export { FileSource, type FileSourceOptions } from '@switchyard/file';
 export { createSource } from './sources.js';
-export { RolloutGuard, type RolloutGuardOptions, type RollbackDecision, type ReportOutcome } from './guard/guard.js';
+export { RolloutGuard, type RolloutGuardOptions, type RollbackDecision } from './guard/guard.js';
+export { reportRollback, type ReportOutcome, type ReportTarget } from './guard/report.js';
 export { EvidenceReporter, type EvidenceOptions } from './guard/evidence.js';
 export type { ArmSummary, GuardSettings } from '@switchyard/core';
 export { errorRateTest, latencyTest, type Arm, type ErrorRateTest, type SequentialTest, type TestOptions } from '@switchyard/core';
 export type { Pin } from '@switchyard/core';
+export { Migration, type MigrationOptions, type MigrationOutcome, type MigrationResult, type MigrationRollback, type OriginOutcome } from './migration.js';

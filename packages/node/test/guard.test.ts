@@ -7,6 +7,7 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { FileSource, SwitchyardServer, silentLogger } from '@switchyard/server';
+import { seededRandom } from '@switchyard/test-utils';
 import { tempDir, waitFor, writeAtomically } from '@switchyard/test-utils/node';
 import { errorRateTest, latencyTest, RolloutGuard, SwitchyardProvider, type RollbackDecision, type RolloutGuardOptions } from '../src/index.js';
 
@@ -27,17 +28,7 @@ afterEach(async () => {
   for (const fn of cleanup.splice(0).reverse()) await fn();
 });
 
-/** A small seeded PRNG (mulberry32): each run's failures are reproducible. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+const random = seededRandom;
 
 async function flagServer() {
   const file = join(tempDir(), 'flags.json');

@@ -11,6 +11,7 @@ export interface LintCommandOptions {
   json?: boolean;
   rolloutMaxDays?: string;
   settledDays?: string;
+  migrationStuckDays?: string;
 }
 
 const positive = (text: string | undefined, what: string) => {
@@ -30,7 +31,7 @@ export async function lint(file: string, options: LintCommandOptions, io: Output
   if (!document || typeof document.flags !== 'object' || document.flags === null) throw new UsageError(`${file} is not a flagd document (no "flags" object)`);
   const flags = document.flags;
   const [history, code] = await Promise.all([readHistory(resolve(file), flags, now), options.code ? scanCode(options.code).catch((e) => Promise.reject(new UsageError(`cannot read ${options.code}: ${(e as NodeJS.ErrnoException).code ?? e}`))) : undefined]);
-  const findings = lintFlags(flags, history, code, now, { rolloutMaxDays: positive(options.rolloutMaxDays, '--rollout-max-days'), settledDays: positive(options.settledDays, '--settled-days') });
+  const findings = lintFlags(flags, history, code, now, { rolloutMaxDays: positive(options.rolloutMaxDays, '--rollout-max-days'), settledDays: positive(options.settledDays, '--settled-days'), migrationStuckDays: positive(options.migrationStuckDays, '--migration-stuck-days') });
   const errors = findings.filter((f) => f.severity === 'error').length;
   const warnings = findings.length - errors;
 

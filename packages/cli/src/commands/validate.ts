@@ -1,4 +1,4 @@
-import { formatIssue } from '@switchyard/core';
+import { formatIssue, isMigrationFlag, migrationIssues, type Issue } from '@switchyard/core';
 import { VALUE_SUFFIX } from '@switchyard/appconfig';
 import { loadFlagFile, type FormatOptions, type Output } from '../io.js';
 
@@ -16,6 +16,16 @@ export async function validate(file: string, options: FormatOptions, io: Output)
   if (result.issues.length > 0) {
     io.err(`${file}: ${result.issues.length} flag${result.issues.length === 1 ? '' : 's'} with invalid targeting (they resolve ERROR/PARSE_ERROR)`);
     for (const issue of result.issues) io.err(`  ${formatIssue(issue)}`);
+    return 1;
+  }
+  // Migration flags (`"migration": true` in their metadata) must have exactly the stages as variants.
+  const migrations: Issue[] = [];
+  for (const [key, flag] of result.snapshot.flags) {
+    if (isMigrationFlag(flag.definition)) for (const message of migrationIssues(flag.definition)) migrations.push({ path: `flags.${key}.variants`, message });
+  }
+  if (migrations.length > 0) {
+    io.err(`${file}: ${migrations.length} problem${migrations.length === 1 ? '' : 's'} with migration flags`);
+    for (const issue of migrations) io.err(`  ${formatIssue(issue)}`);
     return 1;
   }
   const count = result.snapshot.flags.size;

@@ -1,3 +1,4 @@
+import { migrationIssues } from '@switchyard/core';
 import type { CodeReferences } from './code-refs.js';
 import type { History } from './history.js';
 import { rolloutShare } from './schedule.js';
@@ -10,9 +11,11 @@ export interface LintOptions {
   readonly rolloutMaxDays?: number;
   /** A release or experiment flag serving one variant to everyone this long is a removal candidate; default 7 days. */
   readonly settledDays?: number;
+  /** A migration flag in one stage (or ramp) longer than this is reported; default 14 days. */
+  readonly migrationStuckDays?: number;
 }
 
-export type Rule = 'expired' | 'stale-rollout' | 'remove' | 'unreferenced' | 'undefined' | 'metadata';
+export type Rule = 'expired' | 'stale-rollout' | 'remove' | 'unreferenced' | 'undefined' | 'metadata' | 'migration';
 
 export interface Finding {
   readonly severity: 'error' | 'warning';
@@ -59,6 +62,12 @@ export function lintFlags(flags: Record<string, FlagJson>, history: History, cod
       }
     }
 
+    if (meta.migration === true) {
+      lintMigration(key, flag, seen?.unchangedSince, now, options.migrationStuckDays ?? 14, add);
+      if (code && !code.literals.has(key)) add('warning', 'unreferenced', key, `defined but never referenced in the code (${code.files} files)`);
+      continue;
+    }
+
     // Release and experiment flags are temporary; operational and permission flags are meant to stay.
     const temporary = type === undefined || type === 'release' || type === 'experiment';
     const noTargeting = flag.targeting === undefined || flag.targeting === null || (typeof flag.targeting === 'object' && Object.keys(flag.targeting).length === 0);
@@ -81,4 +90,23 @@ export function lintFlags(flags: Record<string, FlagJson>, history: History, cod
     }
   }
   return findings;
+}
+
+/**
+ * A migration flag (`"migration": true`): its variants must be the stages; one left in a stage (or a
+ * ramp between two) longer than `stuckDays` is reported, and one at `complete` for a week is due to be
+ * contracted: the old path and the flag deleted.
+ */
+function lintMigration(key: string, flag: FlagJson & { variants?: Record<string, unknown> }, unchangedSince: number | undefined, now: number, stuckDays: number, add: (severity: Finding['severity'], rule: Rule, flag: string, message: string) => void): void {
+  const issues = migrationIssues({ variants: (flag.variants ?? {}) as Record<string, never>, defaultVariant: flag.defaultVariant as string | undefined });
+  for (const issue of issues) add('error', 'migration', key, issue);
+  if (issues.length > 0 || unchangedSince === undefined || flag.state === 'DISABLED') return;
+  const noTargeting = flag.targeting === undefined || flag.targeting === null || (typeof flag.targeting === 'object' && Object.keys(flag.targeting).length === 0);
+  const stage = noTargeting ? String(flag.defaultVariant) : 'a ramp between stages';
+  const age = now - unchangedSince;
+  if (stage === 'complete' && age >= 7 * DAY) {
+    add('warning', 'migration', key, `complete for ${days(age)} days (since ${date(unchangedSince)}): contract it — delete the old path, then the flag`);
+  } else if (stage !== 'complete' && stage !== 'off' && age > stuckDays * DAY) {
+    add('warning', 'migration', key, `in ${stage === 'a ramp between stages' ? stage : `stage "${stage}"`} for ${days(age)} days (since ${date(unchangedSince)}), over ${stuckDays}: move it on or back`);
+  }
 }

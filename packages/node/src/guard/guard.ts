@@ -3,26 +3,19 @@ import { ProviderEvents } from '@openfeature/server-sdk';
 import {
   addLatency,
   armSummary,
-  bearer,
   emptyArm,
   errorRate,
   geometricMeanLatency,
   guardControlOf,
   guardSettingsOf,
   judge,
-  PATHS,
-  Poller,
-  PollError,
-  retry,
-  retryAfterMs,
-  serverUrl,
   type Arm,
   type ArmSummary,
-  type RollbackRequest,
   type SequentialTest,
   type Verdict,
 } from '@switchyard/core';
 import { EvidenceReporter, type EvidenceOptions } from './evidence.js';
+import { reportRollback, type ReportOutcome, type ReportTarget } from './report.js';
 import type { SwitchyardProvider, TrackingEvent } from '../provider.js';
 import { RecentMap } from './recent.js';
 
@@ -57,7 +50,7 @@ export interface RolloutGuardOptions {
    * A failed report (unreachable, 5xx, 429) is retried `retries` times (default 4) with jittered
    * exponential backoff from `retryMs` (default 500 ms); a 4xx other than 429 is not retried.
    */
-  readonly report?: { readonly url: string; readonly key?: string; readonly timeoutMs?: number; readonly retries?: number; readonly retryMs?: number };
+  readonly report?: ReportTarget;
   /**
    * With `report`: send this process's counts to the server once per `intervalMs` (default 1,000), so it
    * judges the fleet's pooled evidence; `false` turns it off. See `EvidenceOptions`.
@@ -68,7 +61,6 @@ export interface RolloutGuardOptions {
   readonly logger?: { warn(message: string): void; error(message: string): void };
 }
 
-export type ReportOutcome = 'reported' | 'not reported' | `failed: ${string}`;
 
 /** A rollback and the numbers that caused it. */
 export interface RollbackDecision {
@@ -239,29 +231,8 @@ export class RolloutGuard implements Hook {
     this.options.onRollback?.(decision);
   }
 
-  private async report(flag: string, variant: string, reason: string): Promise<ReportOutcome> {
-    const target = this.options.report;
-    if (!target) return 'not reported';
-    const body: RollbackRequest = { flag, variant, reason };
-    // The one poller, as a bounded retry: unreachable, 5xx and 429 are asked again with jittered backoff.
-    const poller = new Poller(
-      async (signal) => {
-        let res: Response;
-        try {
-          res = await fetch(serverUrl(target, PATHS.rollbacks), { method: 'POST', headers: { 'Content-Type': 'application/json', ...bearer(target) }, body: JSON.stringify(body), signal });
-        } catch (e) {
-          throw new PollError(((e as Error).cause as Error)?.message ?? (e as Error).message);
-        }
-        if (res.ok) return;
-        // A wrong key or flag: asking again will not help.
-        throw new PollError(`HTTP ${res.status} ${await res.text()}`, retryAfterMs(res.headers.get('retry-after')), res.status < 500 && res.status !== 429);
-      },
-      { pollIntervalMs: 0, timeoutMs: target.timeoutMs ?? 5_000, backoff: { initialMs: target.retryMs ?? 500 }, label: target.url },
-    );
-    const failure = await retry(poller, (target.retries ?? 4) + 1);
-    if (!failure) return 'reported';
-    this.logger.error(`switchyard guard: could not report the rollback of ${flag} to ${target.url}: ${failure.message} (rolled back in this process only)`);
-    return `failed: ${failure.message}`;
+  private report(flag: string, variant: string, reason: string): Promise<ReportOutcome> {
+    return this.options.report ? reportRollback(this.options.report, { flag, variant, reason }, this.logger) : Promise.resolve('not reported');
   }
 
   private reset(flag: string): void {

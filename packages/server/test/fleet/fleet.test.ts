@@ -2,6 +2,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { addArm, addLatency, emptyArm, judge, DEFAULT_GUARD, type Arm } from '@switchyard/core';
+import { seededRandom } from '@switchyard/test-utils';
 import { tempDir } from '@switchyard/test-utils/node';
 import { Environment, FileSource, FleetGuard, MemoryEvidence, silentLogger, type Batch } from '../../src/index.js';
 
@@ -12,16 +13,7 @@ import { Environment, FileSource, FleetGuard, MemoryEvidence, silentLogger, type
 const INSTANCES = 20;
 const RATE = 5; // requests per instance per second
 
-/** mulberry32: a small seeded generator. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+const random = seededRandom;
 const normal = (rand: () => number) => Math.sqrt(-2 * Math.log(1 - rand())) * Math.cos(2 * Math.PI * rand());
 
 interface Traffic {

@@ -1,0 +1,222 @@
+import type { Client, EvaluationContext } from '@openfeature/server-sdk';
+import { isStage, previousSafeStage, readPlan, writePlan, type Origin, type Stage } from '@switchyard/core';
+import { reportRollback, type ReportOutcome, type ReportTarget } from './guard/report.js';
+import type { SwitchyardProvider } from './provider.js';
+
+export interface MigrationOptions<TRead, TWrite, TReadInput, TWriteInput> {
+  /** The migration flag: a string flag whose variants are the stages (`"migration": true` in its metadata). */
+  readonly flag: string;
+  readonly readOld: (input: TReadInput) => TRead | Promise<TRead>;
+  readonly readNew: (input: TReadInput) => TRead | Promise<TRead>;
+  readonly writeOld: (input: TWriteInput) => TWrite | Promise<TWrite>;
+  readonly writeNew: (input: TWriteInput) => TWrite | Promise<TWrite>;
+  /** Compares the two answers of a read that ran both (`shadow`, `live`); without it nothing is compared. */
+  readonly check?: (old: TRead, next: TRead) => boolean;
+  /** Share of two-origin reads compared, 0–1; default 1. */
+  readonly checkRatio?: number;
+  /** Both reads at once (default), or old then new. */
+  readonly execution?: 'concurrent' | 'sequential';
+  /** The stage when the flag cannot be evaluated or names no stage; default `off` (old only). */
+  readonly defaultStage?: Stage;
+  /**
+   * Back to the previous safe stage, for everyone, when the new origin misbehaves: `maxInconsistencies`
+   * failed checks (default 3) or `maxNewErrors` errors of the new origin (default 5) among the last
+   * `window` operations that involved it (default 1,000). `false`: never (events only).
+   */
+  readonly rollback?: { readonly maxInconsistencies?: number; readonly maxNewErrors?: number; readonly window?: number } | false;
+  /** Report that rollback to a Switchyard server, which pins the stage for every instance. */
+  readonly report?: ReportTarget;
+  /** Tracking event names; default `error` (the new origin failed or disagreed) and `latency` (ms). */
+  readonly errorEvent?: string;
+  readonly latencyEvent?: string;
+  readonly logger?: { warn(message: string): void; error(message: string): void };
+  /** Random numbers in [0, 1) for `checkRatio` sampling; default Math.random. */
+  readonly random?: () => number;
+}
+
+/** What one origin did in an operation. */
+export interface OriginOutcome {
+  readonly ok: boolean;
+  readonly ms: number;
+  readonly error?: unknown;
+}
+
+/** What an operation did: the stage, which origins ran, which answered, and whether the answers agreed. */
+export interface MigrationOutcome {
+  readonly stage: Stage;
+  readonly operation: 'read' | 'write';
+  readonly origins: Partial<Record<Origin, OriginOutcome>>;
+  /** The origin whose result (or failure) the caller gets. */
+  readonly answer: Origin;
+  /** Reads that ran both and were compared; undefined when not compared. */
+  readonly consistent?: boolean;
+}
+
+export type MigrationResult<T> = ({ readonly ok: true; readonly value: T } | { readonly ok: false; readonly error: unknown }) & { readonly outcome: MigrationOutcome };
+
+/** A migration's decision to go back a stage. */
+export interface MigrationRollback {
+  readonly flag: string;
+  readonly from: Stage;
+  readonly to: Stage;
+  readonly reason: string;
+  readonly reported: Promise<ReportOutcome>;
+}
+
+/** Recent operations that involved the new origin: whether each failed a check, or errored. */
+class Window {
+  private readonly inconsistent: boolean[] = [];
+  private readonly errored: boolean[] = [];
+  constructor(private readonly size: number) {}
+  add(inconsistent: boolean, errored: boolean): { inconsistencies: number; errors: number } {
+    this.inconsistent.push(inconsistent);
+    this.errored.push(errored);
+    if (this.inconsistent.length > this.size) (this.inconsistent.shift(), this.errored.shift());
+    return { inconsistencies: this.inconsistent.filter(Boolean).length, errors: this.errored.filter(Boolean).length };
+  }
+  clear(): void {
+    this.inconsistent.length = 0;
+    this.errored.length = 0;
+  }
+}
+
+const elapsed = (start: number) => performance.now() - start;
+
+/**
+ * An expand–contract migration driven by a flag: each call evaluates the flag for the caller's context
+ * (so targeting and sticky ramps move users between stages) and runs the old and new implementations
+ * as the stage says. Reads: `off`/`dualwrite` old; `shadow` both, old answers; `live` both, new
+ * answers; `rampdown`/`complete` new. Writes: `off` old; `dualwrite`/`shadow` old then new (new skipped
+ * if old fails); `live`/`rampdown` new then old (old skipped if new fails); `complete` new.
+ *
+ * Every operation is tracked through OpenFeature (`migration`, and `error`/`latency` for the new
+ * origin), so a `RolloutGuard` can compare stages; and when the new origin disagrees or fails too
+ * often, the migration itself goes back to the previous safe stage for everyone — the same pin a
+ * guard's rollback is, reported to the server with `report`.
+ *
+ *   const users = new Migration(provider, client, { flag: 'users-email', readOld, readNew, writeOld, writeNew, check: (a, b) => a === b });
+ *   const email = await users.read({ targetingKey: userId }, userId);
+ */
+export class Migration<TRead, TWrite = unknown, TReadInput = void, TWriteInput = void> {
+  private readonly window: Window;
+  private readonly decisions: MigrationRollback[] = [];
+  private readonly logger: NonNullable<MigrationOptions<TRead, TWrite, TReadInput, TWriteInput>['logger']>;
+  private readonly random: () => number;
+
+  constructor(
+    private readonly provider: SwitchyardProvider,
+    private readonly client: Client,
+    private readonly options: MigrationOptions<TRead, TWrite, TReadInput, TWriteInput>,
+  ) {
+    const ratio = options.checkRatio ?? 1;
+    if (!(ratio >= 0 && ratio <= 1)) throw new RangeError('Migration: checkRatio must be in [0, 1]');
+    if (options.defaultStage !== undefined && !isStage(options.defaultStage)) throw new RangeError(`Migration: defaultStage must be one of the stages, not ${String(options.defaultStage)}`);
+    this.window = new Window(options.rollback === false ? 1 : (options.rollback?.window ?? 1000));
+    this.logger = options.logger ?? console;
+    this.random = options.random ?? Math.random;
+  }
+
+  /** The stage for this context (a flag that is missing or names no stage: `defaultStage`). */
+  async stage(context: EvaluationContext): Promise<Stage> {
+    const fallback = this.options.defaultStage ?? 'off';
+    const value = await this.client.getStringValue(this.options.flag, fallback, context);
+    return isStage(value) ? value : fallback;
+  }
+
+  async read(context: EvaluationContext, input: TReadInput): Promise<MigrationResult<TRead>> {
+    const stage = await this.stage(context);
+    const { run, answer } = readPlan(stage);
+    const call = (origin: Origin) => this.timed(() => (origin === 'old' ? this.options.readOld(input) : this.options.readNew(input)));
+    let results: Partial<Record<Origin, Timed<TRead>>>;
+    if (run.length === 1) results = { [run[0]]: await call(run[0]) };
+    else if (this.options.execution === 'sequential') results = { old: await call('old'), new: await call('new') };
+    else {
+      const [old, next] = await Promise.all([call('old'), call('new')]);
+      results = { old, new: next };
+    }
+    let consistent: boolean | undefined;
+    const { old, new: next } = results;
+    if (old?.ok && next?.ok && this.options.check && this.random() < (this.options.checkRatio ?? 1)) {
+      try {
+        consistent = this.options.check(old.value, next.value);
+      } catch {
+        consistent = false; // a comparator that throws has not shown the answers agree
+      }
+    }
+    const outcome: MigrationOutcome = { stage, operation: 'read', origins: outcomes(results), answer, ...(consistent === undefined ? {} : { consistent }) };
+    this.observe(context, outcome);
+    const chosen = results[answer]!;
+    return chosen.ok ? { ok: true, value: chosen.value, outcome } : { ok: false, error: chosen.error, outcome };
+  }
+
+  async write(context: EvaluationContext, input: TWriteInput): Promise<MigrationResult<TWrite>> {
+    const stage = await this.stage(context);
+    const { authoritative, then } = writePlan(stage);
+    const call = (origin: Origin) => this.timed(() => (origin === 'old' ? this.options.writeOld(input) : this.options.writeNew(input)));
+    const first = await call(authoritative);
+    const results: Partial<Record<Origin, Timed<TWrite>>> = { [authoritative]: first };
+    if (then && first.ok) results[then] = await call(then); // the other origin only follows a write that landed
+    const outcome: MigrationOutcome = { stage, operation: 'write', origins: outcomes(results), answer: authoritative };
+    this.observe(context, outcome);
+    return first.ok ? { ok: true, value: first.value, outcome } : { ok: false, error: first.error, outcome };
+  }
+
+  /** Every rollback this migration decided. */
+  rollbacks(): readonly MigrationRollback[] {
+    return this.decisions;
+  }
+
+  private async timed<T>(work: () => T | Promise<T>): Promise<Timed<T>> {
+    const start = performance.now();
+    try {
+      const value = await work();
+      return { ok: true, value, ms: elapsed(start) };
+    } catch (error) {
+      return { ok: false, error, ms: elapsed(start) };
+    }
+  }
+
+  /**
+   * Tracks the operation and, for the new origin, what a guard needs: an `error` when it failed or
+   * disagreed, its `latency`. Then the migration's own rule: too many in the window → back a stage.
+   */
+  private observe(context: EvaluationContext, outcome: MigrationOutcome): void {
+    const next = outcome.origins.new;
+    const details = { stage: outcome.stage, operation: outcome.operation, answer: outcome.answer, ...(outcome.consistent === undefined ? {} : { consistent: outcome.consistent }) };
+    this.client.track('migration', context, details);
+    if (!next) return;
+    const inconsistent = outcome.consistent === false;
+    if (!next.ok || inconsistent) this.client.track(this.options.errorEvent ?? 'error', context, details);
+    this.client.track(this.options.latencyEvent ?? 'latency', context, { value: next.ms });
+    if (this.options.rollback === false) return;
+    const { inconsistencies, errors } = this.window.add(inconsistent, !next.ok);
+    const maxInconsistencies = this.options.rollback?.maxInconsistencies ?? 3;
+    const maxErrors = this.options.rollback?.maxNewErrors ?? 5;
+    if (inconsistencies >= maxInconsistencies) this.back(outcome.stage, `${inconsistencies} inconsistent reads of the new origin in the last operations (limit ${maxInconsistencies})`);
+    else if (errors >= maxErrors) this.back(outcome.stage, `${errors} errors of the new origin in the last operations (limit ${maxErrors})`);
+  }
+
+  private back(from: Stage, why: string): void {
+    const to = previousSafeStage(from);
+    const flag = this.options.flag;
+    if (to === from || this.provider.overrides().get(flag)?.variant === to) return;
+    const reason = `migration ${flag} back from "${from}" to "${to}": ${why}`;
+    this.provider.override(flag, to, reason); // every context, from the next operation
+    this.window.clear();
+    const report = this.options.report;
+    const decision: MigrationRollback = { flag, from, to, reason, reported: report ? reportRollback(report, { flag, variant: to, reason }, this.logger) : Promise.resolve('not reported') };
+    this.decisions.push(decision);
+    this.logger.warn(`switchyard: ${reason}`);
+  }
+}
+
+type Timed<T> = ({ ok: true; value: T } | { ok: false; error: unknown }) & { ms: number };
+
+function outcomes<T>(results: Partial<Record<Origin, Timed<T>>>): Partial<Record<Origin, OriginOutcome>> {
+  const out: Partial<Record<Origin, OriginOutcome>> = {};
+  for (const origin of ['old', 'new'] as const) {
+    const r = results[origin];
+    if (r) out[origin] = r.ok ? { ok: true, ms: r.ms } : { ok: false, ms: r.ms, error: r.error };
+  }
+  return out;
+}

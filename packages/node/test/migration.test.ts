@@ -1,0 +1,115 @@
+import { OpenFeature } from '@openfeature/server-sdk';
+import fc from 'fast-check';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { STAGES, type Stage } from '@switchyard/core';
+import { tempDir, writeAtomically } from '@switchyard/test-utils/node';
+import { Migration, SwitchyardProvider } from '../src/index.js';
+
+// The stage table, every stage × read/write × success or failure of each origin, through the real
+// provider and OpenFeature client (the stage comes from evaluating the flag), with recorded origins.
+
+const quiet = { warn() {}, error() {} };
+let domains = 0;
+const cleanup: (() => unknown)[] = [];
+afterEach(async () => {
+  for (const fn of cleanup.splice(0).reverse()) await fn();
+});
+
+export const migrationFlag = (stage: Stage | { fractional: [Stage, number][] }) => ({
+  state: 'ENABLED',
+  variants: Object.fromEntries(STAGES.map((s) => [s, s])),
+  defaultVariant: typeof stage === 'string' ? stage : 'off',
+  ...(typeof stage === 'string' ? {} : { targeting: { fractional: stage.fractional } }),
+  metadata: { migration: true },
+});
+
+async function at(stage: Stage) {
+  const file = join(tempDir(), 'flags.json');
+  writeAtomically(file, { flags: { 'users-email': migrationFlag(stage) } });
+  const provider = new SwitchyardProvider({ source: { type: 'file', path: file } });
+  const domain = `migration-${domains++}`;
+  await OpenFeature.setProviderAndWait(domain, provider);
+  cleanup.push(() => OpenFeature.clearProviders(domain));
+  return { provider, client: OpenFeature.getClient(domain) };
+}
+
+const READ_RUNS: Record<Stage, string[]> = { off: ['old'], dualwrite: ['old'], shadow: ['old', 'new'], live: ['old', 'new'], rampdown: ['new'], complete: ['new'] };
+const READ_ANSWER: Record<Stage, 'old' | 'new'> = { off: 'old', dualwrite: 'old', shadow: 'old', live: 'new', rampdown: 'new', complete: 'new' };
+const WRITE_ORDER: Record<Stage, string[]> = { off: ['old'], dualwrite: ['old', 'new'], shadow: ['old', 'new'], live: ['new', 'old'], rampdown: ['new', 'old'], complete: ['new'] };
+
+describe('Migration stage table', () => {
+  it('reads and writes exactly as the stage says, for every combination of origins failing (property)', async () => {
+    const providers = new Map<Stage, Awaited<ReturnType<typeof at>>>();
+    for (const stage of STAGES) providers.set(stage, await at(stage));
+    await fc.assert(
+      fc.asyncProperty(fc.constantFrom(...STAGES), fc.boolean(), fc.boolean(), async (stage, oldFails, newFails) => {
+        const { provider, client } = providers.get(stage)!;
+        const calls: string[] = [];
+        const origin = (name: 'old' | 'new', fails: boolean, kind: string) => async () => {
+          calls.push(`${kind}:${name}`);
+          if (fails) throw new Error(`${name} down`);
+          return `${name}-value`;
+        };
+        const migration = new Migration(provider, client, {
+          flag: 'users-email',
+          readOld: origin('old', oldFails, 'read'),
+          readNew: origin('new', newFails, 'read'),
+          writeOld: origin('old', oldFails, 'write'),
+          writeNew: origin('new', newFails, 'write'),
+          check: (a, b) => a.replace('old', 'new') === b,
+          rollback: false,
+          execution: 'sequential',
+          logger: quiet,
+        });
+        const read = await migration.read({ targetingKey: 'u1' }, undefined);
+        expect(calls).toEqual(READ_RUNS[stage].map((o) => `read:${o}`));
+        const answer = READ_ANSWER[stage];
+        const answerFails = answer === 'old' ? oldFails : newFails;
+        expect(read.outcome).toMatchObject({ stage, answer });
+        expect(read.ok).toBe(!answerFails);
+        if (read.ok) expect(read.value).toBe(`${answer}-value`);
+        // Compared only when both ran and both answered; equal by the comparator here.
+        expect(read.outcome.consistent).toBe(READ_RUNS[stage].length === 2 && !oldFails && !newFails ? true : undefined);
+
+        calls.length = 0;
+        const write = await migration.write({ targetingKey: 'u1' }, undefined);
+        const [first, second] = WRITE_ORDER[stage];
+        const firstFails = first === 'old' ? oldFails : newFails;
+        // The authoritative origin first; the other only after it landed.
+        expect(calls).toEqual(second && !firstFails ? [`write:${first}`, `write:${second}`] : [`write:${first}`]);
+        expect(write.ok).toBe(!firstFails);
+        expect(write.outcome.answer).toBe(first);
+      }),
+      { numRuns: 200 },
+    );
+  });
+
+  it('a flag that is missing or names no stage runs the default stage', async () => {
+    const { provider, client } = await at('live');
+    const calls: string[] = [];
+    const migration = new Migration(provider, client, { flag: 'no-such-flag', readOld: () => calls.push('old'), readNew: () => calls.push('new'), writeOld: () => 0, writeNew: () => 0, logger: quiet });
+    await migration.read({ targetingKey: 'u' }, undefined);
+    expect(calls).toEqual(['old']);
+  });
+
+  it('goes back to the previous safe stage for everyone after three inconsistent shadow reads, and tracks them for guards', async () => {
+    const { provider, client } = await at('shadow');
+    const tracked: string[] = [];
+    const untrack = provider.onTrack((e) => tracked.push(e.name));
+    cleanup.push(untrack);
+    let reads = 0;
+    const migration = new Migration(provider, client, { flag: 'users-email', readOld: () => 'a@x', readNew: () => (++reads % 2 ? 'a@x' : 'WRONG'), writeOld: () => 0, writeNew: () => 0, check: (a, b) => a === b, logger: quiet });
+    const answers: string[] = [];
+    for (let i = 0; i < 20; i++) {
+      const r = await migration.read({ targetingKey: `u${i}` }, undefined);
+      if (r.ok) answers.push(r.value);
+    }
+    expect(answers.every((a) => a === 'a@x')).toBe(true); // old answered throughout: nobody saw WRONG
+    expect(migration.rollbacks()).toMatchObject([{ from: 'shadow', to: 'dualwrite' }]);
+    expect(provider.overrides().get('users-email')?.variant).toBe('dualwrite');
+    expect(await migration.stage({ targetingKey: 'anyone' })).toBe('dualwrite');
+    expect(tracked.filter((n) => n === 'error')).toHaveLength(3);
+    expect(tracked.filter((n) => n === 'migration').length).toBe(20);
+  });
+});
