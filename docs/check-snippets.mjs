@@ -129,6 +129,8 @@ try {
           '@openfeature/core': installed('.', '@openfeature/core'),
           react: installed('.', 'react'),
           '@types/react': '^19',
+          pg: installed('packages/server', 'pg'),
+          '@types/pg': installed('packages/server', '@types/pg'),
           '@types/node': installed('.', '@types/node'),
           typescript: installed('.', 'typescript'),
         },
@@ -193,7 +195,8 @@ for (const b of all.filter((b) => b.lang === 'json')) {
       continue;
     }
   }
-  if (value && typeof value.flags === 'object' && !Array.isArray(value.flags) && value.keys === undefined) {
+  // A flag document — not a keys file (`keys`) or a guard's evidence batch (`seq`), which also have `flags`.
+  if (value && typeof value.flags === 'object' && !Array.isArray(value.flags) && value.keys === undefined && value.seq === undefined) {
     const result = parseFlags(value);
     const issues = result.issues.map((i) => `${i.path}: ${i.message}`);
     report(result.ok && issues.length === 0, `${b.file}:${b.line} json`, issues.length ? issues.join('; ') : 'a valid flag document');

@@ -38,7 +38,7 @@ async function setup(table: string) {
   await OpenFeature.setProviderAndWait(domain, provider);
   const client = OpenFeature.getClient(domain);
   const touched: string[] = []; // which column each operation read or wrote
-  const migration = new Migration<string | undefined, void, number, { id: number; email: string }>(provider, client, {
+  const migration = new Migration<string | undefined, void, number, { id: number; email: string }>(provider, {
     flag: 'users-email',
     readOld: async (id) => (touched.push('read email'), (await db.query(`SELECT email FROM ${table} WHERE id = $1`, [id])).rows[0]?.email),
     readNew: async (id) => (touched.push('read email_address'), (await db.query(`SELECT email_address FROM ${table} WHERE id = $1`, [id])).rows[0]?.email_address ?? undefined),
@@ -50,7 +50,7 @@ async function setup(table: string) {
   const model = new Map(Array.from({ length: USERS }, (_, i) => [i + 1, `user${i + 1}@old.example`]));
   const move = async (stage: Stage) => {
     writeAtomically(file, flag(stage));
-    await waitFor(async () => (await migration.stage({ targetingKey: 'probe' })) === stage, `stage ${stage}`);
+    await waitFor(async () => (migration.stage({ targetingKey: 'probe' })) === stage, `stage ${stage}`);
   };
   /** Reads and writes on random users; every read must return what was last written (the model). */
   const workload = async (ops: number, seed: number) => {
@@ -133,7 +133,7 @@ describe('migration flag on PostgreSQL: rename users.email to users.email_addres
     expect(operations).toBeLessThan(100); // half the users disagree: three disagreements come within a few dozen reads
     expect(wrong).toBe(0); // old answered every shadow read
     // Everyone is back at dualwrite: reads old only, writes both — the new column keeps being written.
-    expect(await m.migration.stage({ targetingKey: 'user-2' })).toBe('dualwrite');
+    expect(m.migration.stage({ targetingKey: 'user-2' })).toBe('dualwrite');
     m.touched.length = 0;
     expect(await m.workload(50, 999)).toBe(0);
     expect(new Set(m.touched)).toEqual(new Set(['read email', 'write email', 'write email_address']));

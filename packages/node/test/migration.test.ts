@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { STAGES, type Stage } from '@switchyard/core';
 import { tempDir, writeAtomically } from '@switchyard/test-utils/node';
-import { Migration, SwitchyardProvider } from '../src/index.js';
+import { Migration, RolloutGuard, SwitchyardProvider } from '../src/index.js';
 
 // The stage table, every stage × read/write × success or failure of each origin, through the real
 // provider and OpenFeature client (the stage comes from evaluating the flag), with recorded origins.
@@ -24,9 +24,9 @@ export const migrationFlag = (stage: Stage | { fractional: [Stage, number][] }) 
   metadata: { migration: true },
 });
 
-async function at(stage: Stage) {
+async function at(stage: Stage | { fractional: [Stage, number][] }, defaultVariant?: Stage) {
   const file = join(tempDir(), 'flags.json');
-  writeAtomically(file, { flags: { 'users-email': migrationFlag(stage) } });
+  writeAtomically(file, { flags: { 'users-email': { ...migrationFlag(stage), ...(defaultVariant ? { defaultVariant } : {}) } } });
   const provider = new SwitchyardProvider({ source: { type: 'file', path: file } });
   const domain = `migration-${domains++}`;
   await OpenFeature.setProviderAndWait(domain, provider);
@@ -51,7 +51,7 @@ describe('Migration stage table', () => {
           if (fails) throw new Error(`${name} down`);
           return `${name}-value`;
         };
-        const migration = new Migration(provider, client, {
+        const migration = new Migration(provider, {
           flag: 'users-email',
           readOld: origin('old', oldFails, 'read'),
           readNew: origin('new', newFails, 'read'),
@@ -88,7 +88,7 @@ describe('Migration stage table', () => {
   it('a flag that is missing or names no stage runs the default stage', async () => {
     const { provider, client } = await at('live');
     const calls: string[] = [];
-    const migration = new Migration(provider, client, { flag: 'no-such-flag', readOld: () => calls.push('old'), readNew: () => calls.push('new'), writeOld: () => 0, writeNew: () => 0, logger: quiet });
+    const migration = new Migration(provider, { flag: 'no-such-flag', readOld: () => calls.push('old'), readNew: () => calls.push('new'), writeOld: () => 0, writeNew: () => 0, logger: quiet });
     await migration.read({ targetingKey: 'u' }, undefined);
     expect(calls).toEqual(['old']);
   });
@@ -99,7 +99,7 @@ describe('Migration stage table', () => {
     const untrack = provider.onTrack((e) => tracked.push(e.name));
     cleanup.push(untrack);
     let reads = 0;
-    const migration = new Migration(provider, client, { flag: 'users-email', readOld: () => 'a@x', readNew: () => (++reads % 2 ? 'a@x' : 'WRONG'), writeOld: () => 0, writeNew: () => 0, check: (a, b) => a === b, logger: quiet });
+    const migration = new Migration(provider, { flag: 'users-email', readOld: () => 'a@x', readNew: () => (++reads % 2 ? 'a@x' : 'WRONG'), writeOld: () => 0, writeNew: () => 0, check: (a, b) => a === b, logger: quiet });
     const answers: string[] = [];
     for (let i = 0; i < 20; i++) {
       const r = await migration.read({ targetingKey: `u${i}` }, undefined);
@@ -108,8 +108,22 @@ describe('Migration stage table', () => {
     expect(answers.every((a) => a === 'a@x')).toBe(true); // old answered throughout: nobody saw WRONG
     expect(migration.rollbacks()).toMatchObject([{ from: 'shadow', to: 'dualwrite' }]);
     expect(provider.overrides().get('users-email')?.variant).toBe('dualwrite');
-    expect(await migration.stage({ targetingKey: 'anyone' })).toBe('dualwrite');
+    expect(migration.stage({ targetingKey: 'anyone' })).toBe('dualwrite');
     expect(tracked.filter((n) => n === 'error')).toHaveLength(3);
     expect(tracked.filter((n) => n === 'migration').length).toBe(20);
+  });
+
+  it('a RolloutGuard compares the stages of a ramp from the migration events, and rolls the failing stage back', async () => {
+    // Half the users in shadow, half in dualwrite (control: the default variant). The new origin fails
+    // one read in four; the migration leaves decisions to the guard.
+    const { provider } = await at({ fractional: [['shadow', 50], ['dualwrite', 50]] }, 'dualwrite');
+    const guard = new RolloutGuard(provider, { flags: ['users-email'], minSamples: 50, logger: quiet });
+    cleanup.push(() => guard.close());
+    let n = 0;
+    const migration = new Migration(provider, { flag: 'users-email', readOld: () => 'x', readNew: () => { if (++n % 4 === 0) throw new Error('new down'); return 'x'; }, writeOld: () => 0, writeNew: () => 0, rollback: false, logger: quiet });
+    for (let i = 0; i < 2000 && guard.rollbacks().length === 0; i++) await migration.read({ targetingKey: `user-${i}` }, undefined);
+    expect(guard.rollbacks()).toMatchObject([{ flag: 'users-email', from: 'shadow', to: 'dualwrite', metric: 'error rate' }]);
+    expect(guard.stats()['users-email'].dualwrite.evaluations).toBeGreaterThanOrEqual(50);
+    expect(migration.stage({ targetingKey: 'user-1' })).toBe('dualwrite');
   });
 });

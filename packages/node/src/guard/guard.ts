@@ -172,6 +172,7 @@ export class RolloutGuard implements Hook {
   private tracked(event: TrackingEvent): void {
     const user = event.context.targetingKey;
     if (user === undefined) return;
+    if (event.name === 'migration') return this.migrated(user, event.details);
     const isError = event.name === this.options.errorEvent;
     const latency = event.name === this.options.latencyEvent ? event.details?.value : undefined;
     if (!isError && typeof latency !== 'number') return;
@@ -188,6 +189,17 @@ export class RolloutGuard implements Hook {
    * the fleet's pooled evidence the same way). Settings in the flag's metadata (`guardMargin`, …) win
    * over the options, so every instance and the server agree.
    */
+  /**
+   * A `Migration` operation evaluates its flag without the SDK (no `after` hook): its `migration`
+   * event says which stage this user was served, and counts as that evaluation.
+   */
+  private migrated(user: string, details: TrackingEvent['details']): void {
+    const { flag, stage } = details as { flag?: unknown; stage?: unknown };
+    if (typeof flag !== 'string' || typeof stage !== 'string' || !this.flags.has(flag)) return;
+    this.count(flag, stage, (arm) => arm.n++);
+    this.served.set(`${flag}\u0000${user}`, stage);
+  }
+
   private check(flag: string): void {
     const s = this.flagState(flag);
     if (Date.now() < s.coolDownUntil || this.provider.overrides().has(flag)) return;
