@@ -1,5 +1,5 @@
 import type { EvaluationContext } from '@openfeature/server-sdk';
-import { isStage, previousSafeStage, readPlan, writePlan, type Origin, type Stage } from '@switchyard/core';
+import { isStage, previousSafeStage, readPlan, STAGES, writePlan, type Origin, type Stage } from '@switchyard/core';
 import { reportRollback, type ReportOutcome, type ReportTarget } from './guard/report.js';
 import type { SwitchyardProvider } from './provider.js';
 
@@ -68,15 +68,27 @@ class Window {
   private readonly inconsistent: boolean[] = [];
   private readonly errored: boolean[] = [];
   constructor(private readonly size: number) {}
-  add(inconsistent: boolean, errored: boolean): { inconsistencies: number; errors: number } {
+  private readonly stages: Stage[] = [];
+  add(inconsistent: boolean, errored: boolean, stage: Stage): { inconsistencies: number; errors: number } {
     this.inconsistent.push(inconsistent);
     this.errored.push(errored);
-    if (this.inconsistent.length > this.size) (this.inconsistent.shift(), this.errored.shift());
+    this.stages.push(stage);
+    if (this.inconsistent.length > this.size) (this.inconsistent.shift(), this.errored.shift(), this.stages.shift());
     return { inconsistencies: this.inconsistent.filter(Boolean).length, errors: this.errored.filter(Boolean).length };
+  }
+  seen(stage: Stage): boolean {
+    return this.stages.includes(stage);
+  }
+  /** The earliest stage among the recent operations (a ramp has users in several). */
+  lowest(): Stage | undefined {
+    let lowest: Stage | undefined;
+    for (const stage of this.stages) if (lowest === undefined || STAGES.indexOf(stage) < STAGES.indexOf(lowest)) lowest = stage;
+    return lowest;
   }
   clear(): void {
     this.inconsistent.length = 0;
     this.errored.length = 0;
+    this.stages.length = 0;
   }
 }
 
@@ -105,6 +117,10 @@ export class Migration<TRead, TWrite = unknown, TReadInput = void, TWriteInput =
   private readonly decisions: MigrationRollback[] = [];
   private readonly logger: NonNullable<MigrationOptions<TRead, TWrite, TReadInput, TWriteInput>['logger']>;
   private readonly random: () => number;
+  /** A write to old failed after new took it (`live`, `rampdown`): old is behind, and must not answer again by itself. */
+  private oldBehind = false;
+  /** Said once: a misbehaving migration this helper will not move by itself. */
+  private stuck = false;
 
   constructor(
     private readonly provider: SwitchyardProvider,
@@ -144,9 +160,24 @@ export class Migration<TRead, TWrite = unknown, TReadInput = void, TWriteInput =
     }
     else if (this.options.execution === 'sequential') results = { old: await call('old'), new: await call('new') };
     else {
-      const [old, next] = await Promise.all([call('old'), call('new')]);
-      results = { old, new: next };
+      // Both at once, and the caller waits only for the origin that answers: a slow or hung other
+      // origin never holds a read up. It is compared (and tracked) when it settles.
+      const other: Origin = answer === 'old' ? 'new' : 'old';
+      const running = call(other);
+      const answered = await call(answer);
+      void running.then((late) => {
+        const both = answer === 'old' ? { old: answered, new: late } : { old: late, new: answered };
+        this.observe(context, this.readOutcome(stage, answer, both));
+      });
+      return this.result(answered, { stage, operation: 'read', origins: outcomes({ [answer]: answered }), answer });
     }
+    const outcome = this.readOutcome(stage, answer, results);
+    this.observe(context, outcome);
+    return this.result(results[answer]!, outcome);
+  }
+
+  /** The outcome of a read whose origins have settled, with the sampled comparison. */
+  private readOutcome(stage: Stage, answer: Origin, results: Partial<Record<Origin, Timed<TRead>>>): MigrationOutcome {
     let consistent: boolean | undefined;
     const { old, new: next } = results;
     if (old?.ok && next?.ok && this.options.check && this.random() < (this.options.checkRatio ?? 1)) {
@@ -156,9 +187,10 @@ export class Migration<TRead, TWrite = unknown, TReadInput = void, TWriteInput =
         consistent = false; // a comparator that throws has not shown the answers agree
       }
     }
-    const outcome: MigrationOutcome = { stage, operation: 'read', origins: outcomes(results), answer, ...(consistent === undefined ? {} : { consistent }) };
-    this.observe(context, outcome);
-    const chosen = results[answer]!;
+    return { stage, operation: 'read', origins: outcomes(results), answer, ...(consistent === undefined ? {} : { consistent }) };
+  }
+
+  private result<T>(chosen: Timed<T>, outcome: MigrationOutcome): MigrationResult<T> {
     return chosen.ok ? { ok: true, value: chosen.value, outcome } : { ok: false, error: chosen.error, outcome };
   }
 
@@ -169,9 +201,14 @@ export class Migration<TRead, TWrite = unknown, TReadInput = void, TWriteInput =
     const first = await call(authoritative);
     const results: Partial<Record<Origin, Timed<TWrite>>> = { [authoritative]: first };
     if (then && first.ok) results[then] = await call(then); // the other origin only follows a write that landed
+    if (results.old && !results.old.ok && authoritative === 'new' && !this.oldBehind) {
+      // New has data old lacks: going back to a stage where old answers would serve it stale.
+      this.oldBehind = true;
+      this.logger.error(`switchyard: migration ${this.options.flag}: a write to the old origin failed in "${stage}"; it is behind, so no automatic rollback to a stage that reads it`);
+    }
     const outcome: MigrationOutcome = { stage, operation: 'write', origins: outcomes(results), answer: authoritative };
     this.observe(context, outcome);
-    return first.ok ? { ok: true, value: first.value, outcome } : { ok: false, error: first.error, outcome };
+    return this.result(first, outcome);
   }
 
   /** Every rollback this migration decided. */
@@ -203,17 +240,36 @@ export class Migration<TRead, TWrite = unknown, TReadInput = void, TWriteInput =
     if (!next.ok || inconsistent) this.provider.track(this.options.errorEvent ?? 'error', context, details);
     this.provider.track(this.options.latencyEvent ?? 'latency', context, { value: next.ms });
     if (this.options.rollback === false) return;
-    const { inconsistencies, errors } = this.window.add(inconsistent, !next.ok);
+    const { inconsistencies, errors } = this.window.add(inconsistent, !next.ok, outcome.stage);
     const maxInconsistencies = this.options.rollback?.maxInconsistencies ?? 3;
     const maxErrors = this.options.rollback?.maxNewErrors ?? 5;
     if (inconsistencies >= maxInconsistencies) this.back(outcome.stage, `${inconsistencies} inconsistent reads of the new origin in the last operations (limit ${maxInconsistencies})`);
     else if (errors >= maxErrors) this.back(outcome.stage, `${errors} errors of the new origin in the last operations (limit ${maxErrors})`);
   }
 
+  /**
+   * Goes back for everyone to the previous safe stage of the misbehaving one — never past the earliest
+   * stage any recent user was in (a ramp must not move anyone forward), and never to a stage where old
+   * answers once old has fallen behind. From `complete` there is no automatic way back: old is no
+   * longer written. Those cases are logged for a person to decide.
+   */
   private back(from: Stage, why: string): void {
-    const to = previousSafeStage(from);
     const flag = this.options.flag;
-    if (to === from || this.provider.overrides().get(flag)?.variant === to) return;
+    const lowest = this.window.lowest() ?? from;
+    const safe = previousSafeStage(from);
+    const to = STAGES.indexOf(lowest) < STAGES.indexOf(safe) ? lowest : safe;
+    const oldAnswers = readPlan(to).answer === 'old';
+    if (to === from || this.provider.overrides().get(flag)?.variant === to) {
+      if (!this.stuck) this.logger.error(`switchyard: migration ${flag} misbehaves in "${from}" (${why}) and has no safe stage to go back to by itself: decide by hand`);
+      this.stuck = true;
+      return;
+    }
+    // Users at `complete` have written to new only: old is behind for them.
+    if (oldAnswers && (this.oldBehind || this.window.seen('complete'))) {
+      if (!this.stuck) this.logger.error(`switchyard: migration ${flag} misbehaves in "${from}" (${why}), but old is behind (a write to it failed): not going back to "${to}" by itself — repair old, then decide`);
+      this.stuck = true;
+      return;
+    }
     const reason = `migration ${flag} back from "${from}" to "${to}": ${why}`;
     this.provider.override(flag, to, reason); // every context, from the next operation
     this.window.clear();

@@ -126,4 +126,65 @@ describe('Migration stage table', () => {
     expect(guard.stats()['users-email'].dualwrite.evaluations).toBeGreaterThanOrEqual(50);
     expect(migration.stage({ targetingKey: 'user-1' })).toBe('dualwrite');
   });
+
+  it('in shadow, a hung new origin never holds a read up: old answers at once', async () => {
+    const { provider } = await at('shadow');
+    const migration = new Migration<string, void, number, void>(provider, { flag: 'users-email', readOld: () => 'old', readNew: () => new Promise<string>(() => {}), writeOld: () => undefined, writeNew: () => undefined, check: (a, b) => a === b, logger: quiet });
+    const read = await migration.read({ targetingKey: 'u' }, 1); // would never settle if it waited for new
+    expect(read).toMatchObject({ ok: true, value: 'old', outcome: { stage: 'shadow', answer: 'old' } });
+  });
+
+  it('from complete there is no automatic way back (old is no longer written): it says so once and keeps serving new', async () => {
+    const { provider } = await at('complete');
+    const errors: string[] = [];
+    let fail = true;
+    const migration = new Migration<string, void, number, void>(provider, { flag: 'users-email', readOld: () => 'stale', readNew: () => { if (fail) throw new Error('down'); return 'current'; }, writeOld: () => undefined, writeNew: () => undefined, logger: { warn() {}, error: (m) => errors.push(m) } });
+    for (let i = 0; i < 10; i++) await migration.read({ targetingKey: `u${i}` }, 1);
+    expect(migration.rollbacks()).toEqual([]);
+    expect(errors).toEqual([expect.stringContaining('has no safe stage to go back to by itself')]);
+    fail = false;
+    expect(await migration.read({ targetingKey: 'u' }, 1)).toMatchObject({ ok: true, value: 'current' });
+  });
+
+  it('in live, a failed write to old marks it behind: later disagreements do not send anyone back to a stage where old answers', async () => {
+    const { provider } = await at('live');
+    const errors: string[] = [];
+    const old = new Map<number, string>();
+    const next = new Map<number, string>();
+    let oldDown = true;
+    const migration = new Migration<string | undefined, void, number, { id: number; email: string }>(provider, {
+      flag: 'users-email',
+      readOld: (id) => old.get(id),
+      readNew: (id) => next.get(id),
+      writeOld: ({ id, email }) => { if (oldDown) throw new Error('old down'); old.set(id, email); },
+      writeNew: ({ id, email }) => void next.set(id, email),
+      check: (a, b) => a === b,
+      execution: 'sequential',
+      logger: { warn() {}, error: (m) => errors.push(m) },
+    });
+    const written = await migration.write({ targetingKey: 'u1' }, { id: 1, email: 'NEW' });
+    expect(written).toMatchObject({ ok: true, outcome: { answer: 'new', origins: { new: { ok: true }, old: { ok: false } } } });
+    oldDown = false;
+    for (let i = 0; i < 5; i++) expect(await migration.read({ targetingKey: 'u1' }, 1)).toMatchObject({ ok: true, value: 'NEW' }); // disagrees with old
+    expect(migration.rollbacks()).toEqual([]);
+    expect(errors.some((m) => m.includes('old is behind'))).toBe(true);
+    expect(migration.stage({ targetingKey: 'u1' })).toBe('live');
+  });
+
+  it('a ramp never moves anyone forward: with users at complete and at shadow, a failing new origin is left to a person', async () => {
+    const file = join(tempDir(), 'flags.json');
+    writeAtomically(file, { flags: { 'users-email': { ...migrationFlag('shadow'), targeting: { if: [{ in: [{ var: 'targetingKey' }, ['internal-1']] }, 'complete', null] } } } });
+    const provider = new SwitchyardProvider({ source: { type: 'file', path: file } });
+    await provider.initialize();
+    cleanup.push(() => provider.onClose());
+    let fail = false;
+    const errors: string[] = [];
+    const migration = new Migration<string, void, number, void>(provider, { flag: 'users-email', readOld: () => 'v', readNew: () => { if (fail) throw new Error('down'); return 'v'; }, writeOld: () => undefined, writeNew: () => undefined, check: (a, b) => a === b, execution: 'sequential', logger: { warn() {}, error: (m) => errors.push(m) } });
+    fail = true;
+    for (let i = 0; i < 4; i++) await migration.read({ targetingKey: 'customer' }, 1);
+    await migration.read({ targetingKey: 'internal-1' }, 1); // the fifth error, at complete
+    expect(migration.stage({ targetingKey: 'customer' })).toBe('shadow'); // not moved forward to live
+    expect(migration.stage({ targetingKey: 'internal-1' })).toBe('complete'); // nor back to a stage where stale old answers
+    expect(errors).toHaveLength(1);
+  });
 });

@@ -45,22 +45,13 @@ export const readPlan = (stage: Stage): ReadPlan => READS[stage];
 export const writePlan = (stage: Stage): WritePlan => WRITES[stage];
 
 /**
- * Where a migration goes back to when its current stage misbehaves: the last stage whose reads are
- * answered by an origin that did not misbehave. An inconsistent or failing new origin in `shadow` or
- * `live` → `dualwrite` (new still written, never read); in `rampdown` or `complete` → `live` (old is
- * still written in `rampdown`; from `complete`, `live` reads both again). `off` and `dualwrite` stay.
+ * Where a migration goes back to when its new origin misbehaves: `dualwrite` from `shadow`, `live` and
+ * `rampdown` — old answers again, and old is current because every write still reached it (new keeps
+ * being written). From `complete` there is no safe stage: old has not been written since. `off` and
+ * `dualwrite` stay where they are.
  */
 export function previousSafeStage(stage: Stage): Stage {
-  switch (stage) {
-    case 'shadow':
-    case 'live':
-      return 'dualwrite';
-    case 'rampdown':
-    case 'complete':
-      return 'live';
-    default:
-      return stage;
-  }
+  return stage === 'shadow' || stage === 'live' || stage === 'rampdown' ? 'dualwrite' : stage;
 }
 
 /** Flag metadata marking a migration flag: `"migration": true`. */
