@@ -216,7 +216,7 @@ describe('RolloutGuard across a fleet (pooled evidence)', () => {
       return bodies.reduce((sum, b) => sum + Object.values(b.flags['new-checkout'] ?? {}).reduce((s, arm) => s + arm.n, 0), 0) === 300;
     }, 'every evaluation counted once');
     expect(bodies.map((b) => b.seq)).toEqual(bodies.map((_, i) => i + 1)); // no seq skipped or repeated among those taken
-    expect(bodies.every((b) => b.instance === 'pod-1')).toBe(true);
+    expect(bodies.every((b) => b.instance.startsWith('pod-1:'))).toBe(true); // the name, and this process's own suffix
   });
 });
 

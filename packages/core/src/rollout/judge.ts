@@ -103,7 +103,9 @@ export function armOf(value: unknown): Arm | undefined {
   }
   for (const key of SUMS) if (typeof record[key] !== 'number' || !Number.isFinite(record[key] as number)) return undefined;
   const arm = Object.fromEntries([...COUNTS, ...SUMS].map((k) => [k, record[k]])) as unknown as Arm;
-  return arm.errors <= arm.n && arm.latencySum >= 0 && arm.logLatencySquares >= 0 ? arm : undefined;
+  // Σ(log²) ≥ (Σ log)² / count for any real samples: counts that break it were not measured.
+  const possible = arm.latencyCount === 0 ? arm.logLatencySum === 0 && arm.logLatencySquares === 0 : arm.logLatencySquares * (1 + 1e-9) + 1e-9 >= (arm.logLatencySum * arm.logLatencySum) / arm.latencyCount;
+  return arm.errors <= arm.n && arm.latencySum >= 0 && arm.logLatencySquares >= 0 && possible ? arm : undefined;
 }
 
 /** One variant's numbers, as a decision reports them. */

@@ -5,7 +5,7 @@ import { bearer, emptyArm, PATHS, serverUrl, systemTimers, type Arm, type Eviden
 export interface EvidenceOptions {
   /** How often the counts go to the server; default 1,000 ms. One request per interval, every flag in it. */
   readonly intervalMs?: number;
-  /** This process's name in the fleet's evidence; default host name, process id and a random suffix. */
+  /** This process's name in the fleet's evidence (e.g. the pod's); default host name and process id. A random suffix is always added: a restarted process is a new instance, whose first batches are not mistaken for resends. */
   readonly instance?: string;
   readonly timers?: Timers;
 }
@@ -38,7 +38,7 @@ export class EvidenceReporter {
     options: EvidenceOptions & { readonly logger: { warn(message: string): void; error(message: string): void } },
     private readonly logger = options.logger,
   ) {
-    this.instance = options.instance ?? `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
+    this.instance = `${options.instance ?? `${hostname()}:${process.pid}`}:${randomUUID().slice(0, 8)}`;
     this.timers = options.timers ?? systemTimers;
     this.intervalMs = options.intervalMs ?? 1000;
     this.schedule(this.intervalMs);
@@ -52,9 +52,13 @@ export class EvidenceReporter {
     add(arm);
   }
 
-  /** A flag's new definition starts afresh: its counts for the old one are not sent. */
+  /** A flag's new definition starts afresh: its counts for the old one are not sent, batched or not. */
   forget(flag: string): void {
     this.counts.delete(flag);
+    if (this.pending && Object.hasOwn(this.pending.flags, flag)) {
+      const { [flag]: _, ...rest } = this.pending.flags;
+      this.pending = { ...this.pending, flags: rest };
+    }
   }
 
   private schedule(ms: number): void {

@@ -27,7 +27,7 @@ const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
  */
 export class FleetGuard {
   /** flag → definition → when its pooled evidence first looked bad, and which instances sent it. */
-  private readonly watch = new Map<string, { definition: string; faultAt?: string; instances: Set<string> }>();
+  private readonly watch = new Map<string, { definition: string; faultAt?: string; instances: Set<string>; decided?: boolean }>();
 
   constructor(
     private readonly env: Environment,
@@ -61,7 +61,9 @@ export class FleetGuard {
       if (watched.instances.size < 10_000) watched.instances.add(batch.instance);
       const known = source.flags.get(flag)!;
       const metadata = known.definition.metadata;
-      if (metadata?.guard === false || pinned.has(flag)) continue;
+      // One decision per definition: an operator who lifts it without changing the flag has overruled
+      // the evidence that decided, and the same evidence must not decide again.
+      if (metadata?.guard === false || pinned.has(flag) || watched.decided) continue;
       const control = guardControlOf(metadata, known.defaultVariant);
       if (control === undefined || !known.variants.has(control) || !arms.has(control)) continue;
       const settings = guardSettingsOf(metadata);
@@ -81,6 +83,7 @@ export class FleetGuard {
         ...(watched.faultAt ? { faultAt: watched.faultAt } : {}),
         instances: watched.instances.size,
       };
+      watched.decided = true;
       await this.env.rollback(flag, control, reasonOf(flag, decision), 'fleet guard', decision);
       rolledBack.push(flag);
     }

@@ -42,6 +42,8 @@ export interface DeliveryReport {
 }
 
 const DAY = 86_400_000;
+/** Entries of the same flag and document this close together are one publication seen by several replicas. */
+const SAME_PUBLICATION_MS = 10 * 60_000;
 const isPinChange = (e: AuditEntry) => e.source.startsWith('rollback of ');
 
 /**
@@ -56,16 +58,19 @@ export function deliveryReport(trail: readonly AuditRecord[], options: ReportOpt
 
   // Flag changes: published documents that changed a flag at its source (not a pin), once per document.
   const changes: { flag: string; at: number }[] = [];
-  const counted = new Set<string>();
+  const counted = new Map<string, number>();
   const firstSeen = new Map<string, number>();
   for (const e of trail) {
     if (e.outcome !== 'applied' || !e.changes || isPinChange(e)) continue;
     for (const flag of [...e.changes.added, ...e.changes.changed]) if (!firstSeen.has(flag)) firstSeen.set(flag, time(e));
     if (e.version === 1) continue; // a process's first load is a start, not a change
     for (const flag of [...e.changes.added, ...e.changes.changed]) {
+      // Replicas log the same document within moments; the same document again later (a revert, then
+      // the change once more) is a change of its own.
       const key = `${flag}\u0000${e.etag ?? e.time}`;
-      if (counted.has(key)) continue;
-      counted.add(key);
+      const seen = counted.get(key);
+      counted.set(key, time(e));
+      if (seen !== undefined && time(e) - seen < SAME_PUBLICATION_MS) continue;
       changes.push({ flag, at: time(e) });
     }
   }

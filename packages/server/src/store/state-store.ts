@@ -208,8 +208,10 @@ export class StateStore implements EvidencePool {
       );
       if (fresh.length === 0) return undefined;
       const pooled: Pooled = new Map();
-      for (const [flag, variants] of batch.flags) {
-        const flagHash = hashOf(flag);
+      // Rows in one order for every batch: two batches never wait on each other's locks in a cycle.
+      const flags = [...batch.flags].map(([flag, variants]) => [flag, hashOf(flag), [...variants].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))] as const);
+      flags.sort(([, a], [, b]) => (a < b ? -1 : a > b ? 1 : 0));
+      for (const [flag, flagHash, variants] of flags) {
         const definition = definitions.get(flag)!;
         for (const [variant, arm] of variants) {
           await query(

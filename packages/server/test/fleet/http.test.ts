@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { emptyArm } from '@switchyard/core';
+import { waitFor } from '@switchyard/test-utils';
 import { doc, freshDatabase, KEY, pinned, startReplica, usePostgres } from '../store/replicas.js';
 
 // `POST /v1/evidence` and `GET /v1/report` over HTTP: hostile bodies, and evidence sent
@@ -23,6 +24,8 @@ describe('/v1/evidence and /v1/report', () => {
       [{ instance: 'i', seq: 1, flags: { 'new-checkout': { on: { ...arm(-1, 0) } } } }, 'whole numbers'],
       [{ instance: 'i', seq: 1, flags: { 'new-checkout': { on: { ...arm(1, 0), latencySum: 'x' } } } }, 'finite sums'],
       [{ instance: 'i', seq: 1, flags: Object.fromEntries(Array.from({ length: 1001 }, (_, i) => [`f${i}`, {}])) }, 'at most 1000 flags'],
+      // Sums no real samples give (Σlog² < (Σlog)²/n): a variance of zero would make any slowdown certain.
+      [{ instance: 'i', seq: 1, flags: { 'new-checkout': { on: { ...arm(300, 0), latencyCount: 300, latencySum: 3000, logLatencySum: 690, logLatencySquares: 0 } } } }, 'finite sums'],
     ];
     for (const [body, message] of bad) {
       const res = await send(a.url, body);
@@ -50,5 +53,29 @@ describe('/v1/evidence and /v1/report', () => {
     expect(changes.find((c: { outcome: string }) => c.outcome === 'rollback').decision).toMatchObject({ instances: 1, treatment: { evaluations: 300, errors: 60 } });
     await a.server.environments.get('production')!.synced();
     expect(pinned(await a.served())).toBe(true);
+  });
+
+  it('a lifted fleet rollback stays lifted: the evidence that decided does not decide again for the same definition', async () => {
+    const a = await startReplica('a', { kind: 'embedded' }, { doc: doc(50) });
+    const bad = { 'new-checkout': { on: arm(300, 60), off: arm(300, 3) } };
+    expect(await (await send(a.url, { instance: 'i', seq: 1, flags: bad })).json()).toMatchObject({ rolledBack: ['new-checkout'] });
+    expect((await a.lift()).status).toBe(200);
+    expect(await (await send(a.url, { instance: 'i', seq: 2, flags: { 'new-checkout': { on: arm(10, 2), off: arm(10, 0) } } })).json()).toMatchObject({ counted: true, rolledBack: [] });
+    expect(pinned(await a.served())).toBe(false);
+    // A new definition is judged afresh.
+    a.edit(doc(40));
+    let seq = 0;
+    const again = async () => (await (await send(a.url, { instance: 'j', seq: ++seq, flags: bad })).json()).rolledBack;
+    await waitFor(async () => (await again()).length === 1, 'the new definition judged');
+  });
+
+  it('batches racing on PostgreSQL in opposite flag and variant orders all land (no deadlock)', async () => {
+    const at = { kind: 'postgres', url: await freshDatabase(cluster()) } as const;
+    const flags = Object.fromEntries(['f1', 'f2', 'f3', 'f4'].map((f) => [f, doc(50).flags['new-checkout']]));
+    const a = await startReplica('a', at, { doc: { flags } });
+    const forward = Object.fromEntries(['f1', 'f2', 'f3', 'f4'].map((f) => [f, { on: arm(5, 0), off: arm(5, 0) }]));
+    const backward = Object.fromEntries(['f4', 'f3', 'f2', 'f1'].map((f) => [f, { off: arm(5, 0), on: arm(5, 0) }]));
+    const results = await Promise.all(Array.from({ length: 24 }, (_, i) => send(a.url, { instance: `pod-${i}`, seq: 1, flags: i % 2 ? forward : backward })));
+    expect(results.map((r) => r.status)).toEqual(results.map(() => 202));
   });
 });
