@@ -60,6 +60,11 @@ export interface EvidenceBatch {
   readonly instance: string;
   readonly seq: number;
   readonly flags: Readonly<Record<string, Readonly<Record<string, Arm>>>>;
+  /**
+   * Per flag, the SHA-256 (hex) of the `flagFingerprint` of the definition the counts were made under:
+   * the server drops counts for a definition it no longer serves (a batch that arrives after a change).
+   */
+  readonly definitions?: Readonly<Record<string, string>>;
 }
 
 export interface RollbackRequest {

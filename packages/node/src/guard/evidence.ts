@@ -35,8 +35,13 @@ export class EvidenceReporter {
 
   constructor(
     private readonly target: { readonly url: string; readonly key?: string; readonly timeoutMs?: number },
-    options: EvidenceOptions & { readonly logger: { warn(message: string): void; error(message: string): void } },
+    options: EvidenceOptions & {
+      readonly logger: { warn(message: string): void; error(message: string): void };
+      /** The fingerprint hash of a flag's definition now (counts are only ever for the current one). */
+      readonly definitionOf?: (flag: string) => string | undefined;
+    },
     private readonly logger = options.logger,
+    private readonly definitionOf = options.definitionOf,
   ) {
     this.instance = `${options.instance ?? `${hostname()}:${process.pid}`}:${randomUUID().slice(0, 8)}`;
     this.timers = options.timers ?? systemTimers;
@@ -57,7 +62,8 @@ export class EvidenceReporter {
     this.counts.delete(flag);
     if (this.pending && Object.hasOwn(this.pending.flags, flag)) {
       const { [flag]: _, ...rest } = this.pending.flags;
-      this.pending = { ...this.pending, flags: rest };
+      const { [flag]: __, ...definitions } = this.pending.definitions ?? {};
+      this.pending = { ...this.pending, flags: rest, definitions };
     }
   }
 
@@ -83,7 +89,12 @@ export class EvidenceReporter {
   private async send(): Promise<void> {
     if (!this.pending && this.counts.size > 0) {
       const flags = Object.fromEntries([...this.counts].map(([flag, variants]) => [flag, Object.fromEntries(variants)]));
-      this.pending = { instance: this.instance, seq: ++this.seq, flags };
+      const definitions: Record<string, string> = {};
+      for (const flag of this.counts.keys()) {
+        const definition = this.definitionOf?.(flag);
+        if (definition) definitions[flag] = definition;
+      }
+      this.pending = { instance: this.instance, seq: ++this.seq, flags, definitions };
       this.counts = new Map();
     }
     const batch = this.pending;

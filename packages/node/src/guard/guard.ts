@@ -1,10 +1,12 @@
 import type { EvaluationDetails, FlagValue, Hook, HookContext } from '@openfeature/server-sdk';
 import { ProviderEvents } from '@openfeature/server-sdk';
+import { createHash } from 'node:crypto';
 import {
   addLatency,
   armSummary,
   emptyArm,
   errorRate,
+  flagFingerprint,
   geometricMeanLatency,
   guardControlOf,
   guardSettingsOf,
@@ -134,7 +136,14 @@ export class RolloutGuard implements Hook {
       for (const key of flagsChanged) if (this.flags.has(key) && !provider.overrides().has(key)) this.reset(key);
     };
     provider.events.addHandler(ProviderEvents.ConfigurationChanged, changed as never);
-    if (options.report && options.evidence !== false) this.evidence = new EvidenceReporter(options.report, { ...options.evidence, logger: this.logger });
+    if (options.report && options.evidence !== false) {
+      const definitionOf = (flag: string) => {
+        const snapshot = provider.snapshot;
+        const fingerprint = snapshot && flagFingerprint(snapshot, flag);
+        return fingerprint === undefined ? undefined : createHash('sha256').update(fingerprint).digest('hex');
+      };
+      this.evidence = new EvidenceReporter(options.report, { ...options.evidence, logger: this.logger, definitionOf });
+    }
     this.stop = () => {
       untrack();
       provider.events.removeHandler(ProviderEvents.ConfigurationChanged, changed as never);

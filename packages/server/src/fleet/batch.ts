@@ -27,5 +27,9 @@ export function batchOf(body: unknown): Batch | string {
     }
     parsed.set(flag, map);
   }
-  return { instance, seq, flags: parsed };
+  const { definitions } = body as Record<string, unknown>;
+  if (definitions !== undefined && (typeof definitions !== 'object' || definitions === null || Array.isArray(definitions) || !Object.values(definitions).every((d) => typeof d === 'string' && d.length <= 128))) {
+    return 'definitions must map flags to definition hashes (strings)';
+  }
+  return { instance, seq, flags: parsed, ...(definitions ? { definitions: new Map(Object.entries(definitions as Record<string, string>)) } : {}) };
 }

@@ -5,6 +5,8 @@ export interface Batch {
   readonly instance: string;
   readonly seq: number;
   readonly flags: ReadonlyMap<string, ReadonlyMap<string, Arm>>;
+  /** The definition (fingerprint hash) each flag's counts were made under, when the sender says. */
+  readonly definitions?: ReadonlyMap<string, string>;
 }
 
 /** Pooled counts per flag, then per variant. */

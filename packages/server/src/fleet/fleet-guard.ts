@@ -45,10 +45,14 @@ export class FleetGuard {
     for (const [flag, variants] of batch.flags) {
       const known = source.flags.get(flag);
       if (!known) continue;
+      const definition = hashOf(flagFingerprint(source, flag)!);
+      // Counts made under another definition (sent before a change, delivered after) are not this one's evidence.
+      const sentFor = batch.definitions?.get(flag);
+      if (sentFor !== undefined && sentFor !== definition) continue;
       const kept = new Map([...variants].filter(([variant]) => known.variants.has(variant)));
       if (kept.size === 0) continue;
       flags.set(flag, kept);
-      definitions.set(flag, hashOf(flagFingerprint(source, flag)!));
+      definitions.set(flag, definition);
     }
     const pooled = await this.pool.add(this.env.name, { ...batch, flags }, definitions);
     if (!pooled) return { counted: false, rolledBack: [] };

@@ -207,37 +207,47 @@ export class StateStore implements EvidencePool {
         [environment, batch.instance, batch.seq],
       );
       if (fresh.length === 0) return undefined;
+      // One statement for every row, in one order for every batch: two batches never wait on each
+      // other's row locks in a cycle, and a batch costs three round trips however many flags it has.
+      const rows = [...batch.flags].flatMap(([flag, variants]) => [...variants].map(([variant, arm]) => ({ flag, flagHash: hashOf(flag), definition: definitions.get(flag)!, variant: JSON.stringify(variant), arm })));
+      rows.sort((a, b) => (a.flagHash + a.variant < b.flagHash + b.variant ? -1 : 1));
+      const column = <T>(pick: (r: (typeof rows)[number]) => T) => rows.map(pick);
+      await query(
+        `INSERT INTO switchyard_evidence (environment, flag_hash, definition, variant, evaluations, errors, latency_count, latency_sum, log_latency_sum, log_latency_squares)
+         SELECT $1, f, d, v, n, e, lc, ls, lls, llq
+           FROM unnest($2::text[], $3::text[], $4::text[], $5::bigint[], $6::bigint[], $7::bigint[], $8::float8[], $9::float8[], $10::float8[]) WITH ORDINALITY AS r(f, d, v, n, e, lc, ls, lls, llq, i)
+          ORDER BY i
+         ON CONFLICT (environment, flag_hash, definition, variant) DO UPDATE SET
+           evaluations = switchyard_evidence.evaluations + EXCLUDED.evaluations, errors = switchyard_evidence.errors + EXCLUDED.errors,
+           latency_count = switchyard_evidence.latency_count + EXCLUDED.latency_count, latency_sum = switchyard_evidence.latency_sum + EXCLUDED.latency_sum,
+           log_latency_sum = switchyard_evidence.log_latency_sum + EXCLUDED.log_latency_sum,
+           log_latency_squares = switchyard_evidence.log_latency_squares + EXCLUDED.log_latency_squares, updated_at = now()`,
+        [
+          environment,
+          column((r) => r.flagHash),
+          column((r) => r.definition),
+          column((r) => r.variant),
+          column((r) => r.arm.n),
+          column((r) => r.arm.errors),
+          column((r) => r.arm.latencyCount),
+          column((r) => r.arm.latencySum),
+          column((r) => r.arm.logLatencySum),
+          column((r) => r.arm.logLatencySquares),
+        ],
+      );
+      const flags = [...batch.flags.keys()];
+      const pooledRows = await query<{ flag_hash: string; variant: string; evaluations: string; errors: string; latency_count: string; latency_sum: number; log_latency_sum: number; log_latency_squares: number }>(
+        `SELECT e.flag_hash, e.variant, e.evaluations, e.errors, e.latency_count, e.latency_sum, e.log_latency_sum, e.log_latency_squares
+           FROM switchyard_evidence e JOIN unnest($2::text[], $3::text[]) AS w(f, d) ON e.flag_hash = w.f AND e.definition = w.d
+          WHERE e.environment = $1`,
+        [environment, flags.map(hashOf), flags.map((f) => definitions.get(f)!)],
+      );
+      const byHash = new Map(flags.map((f) => [hashOf(f), f]));
       const pooled: Pooled = new Map();
-      // Rows in one order for every batch: two batches never wait on each other's locks in a cycle.
-      const flags = [...batch.flags].map(([flag, variants]) => [flag, hashOf(flag), [...variants].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))] as const);
-      flags.sort(([, a], [, b]) => (a < b ? -1 : a > b ? 1 : 0));
-      for (const [flag, flagHash, variants] of flags) {
-        const definition = definitions.get(flag)!;
-        for (const [variant, arm] of variants) {
-          await query(
-            `INSERT INTO switchyard_evidence (environment, flag_hash, definition, variant, evaluations, errors, latency_count, latency_sum, log_latency_sum, log_latency_squares)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
-             ON CONFLICT (environment, flag_hash, definition, variant) DO UPDATE SET
-               evaluations = switchyard_evidence.evaluations + EXCLUDED.evaluations, errors = switchyard_evidence.errors + EXCLUDED.errors,
-               latency_count = switchyard_evidence.latency_count + EXCLUDED.latency_count, latency_sum = switchyard_evidence.latency_sum + EXCLUDED.latency_sum,
-               log_latency_sum = switchyard_evidence.log_latency_sum + EXCLUDED.log_latency_sum,
-               log_latency_squares = switchyard_evidence.log_latency_squares + EXCLUDED.log_latency_squares, updated_at = now()`,
-            [environment, flagHash, definition, JSON.stringify(variant), arm.n, arm.errors, arm.latencyCount, arm.latencySum, arm.logLatencySum, arm.logLatencySquares],
-          );
-        }
-        const rows = await query<{ variant: string; evaluations: string; errors: string; latency_count: string; latency_sum: number; log_latency_sum: number; log_latency_squares: number }>(
-          'SELECT variant, evaluations, errors, latency_count, latency_sum, log_latency_sum, log_latency_squares FROM switchyard_evidence WHERE environment = $1 AND flag_hash = $2 AND definition = $3',
-          [environment, flagHash, definition],
-        );
-        pooled.set(
-          flag,
-          new Map(
-            rows.map((r) => [
-              JSON.parse(r.variant) as string,
-              { n: Number(r.evaluations), errors: Number(r.errors), latencyCount: Number(r.latency_count), latencySum: Number(r.latency_sum), logLatencySum: Number(r.log_latency_sum), logLatencySquares: Number(r.log_latency_squares) },
-            ]),
-          ),
-        );
+      for (const r of pooledRows) {
+        const flag = byHash.get(r.flag_hash)!;
+        if (!pooled.has(flag)) pooled.set(flag, new Map());
+        pooled.get(flag)!.set(JSON.parse(r.variant) as string, { n: Number(r.evaluations), errors: Number(r.errors), latencyCount: Number(r.latency_count), latencySum: Number(r.latency_sum), logLatencySum: Number(r.log_latency_sum), logLatencySquares: Number(r.log_latency_squares) });
       }
       return pooled;
     });

@@ -78,4 +78,12 @@ describe('/v1/evidence and /v1/report', () => {
     const results = await Promise.all(Array.from({ length: 24 }, (_, i) => send(a.url, { instance: `pod-${i}`, seq: 1, flags: i % 2 ? forward : backward })));
     expect(results.map((r) => r.status)).toEqual(results.map(() => 202));
   });
+
+  it('counts made under another definition of the flag (sent before a change, delivered after) are dropped', async () => {
+    const a = await startReplica('a', { kind: 'embedded' }, { doc: doc(50) });
+    const bad = { 'new-checkout': { on: arm(300, 60), off: arm(300, 3) } };
+    expect(await (await send(a.url, { instance: 'i', seq: 1, flags: bad, definitions: { 'new-checkout': 'a-definition-no-longer-served' } })).json()).toMatchObject({ counted: true, rolledBack: [] });
+    expect(pinned(await a.served())).toBe(false);
+    expect(await (await send(a.url, { instance: 'i', seq: 2, flags: bad })).json()).toMatchObject({ rolledBack: ['new-checkout'] }); // no definition given: taken as the current one
+  });
 });
