@@ -7,7 +7,7 @@ import { seededRandom } from '@switchyard/test-utils';
 import { startPostgres, tempDir, waitFor, writeAtomically, type ThrowawayPostgres } from '@switchyard/test-utils/node';
 import { Migration, SwitchyardProvider } from '../src/index.js';
 
-// The seed's rename, on a real PostgreSQL: `users.email` → `users.email_address` through all six
+// The column rename of docs/migrations.md, on a real PostgreSQL: `users.email` → `users.email_address` through all six
 // stages while a workload of reads and writes runs, every stage's reads and writes checked against the
 // columns; and a broken backfill caught in `shadow` and rolled back to `dualwrite` automatically.
 
