@@ -5,6 +5,9 @@ import { extensionOperators, parseFlags, type FlagValueType, type LoadOptions, t
 /** A problem with how the command was called or with its inputs: exit code 2. */
 export class UsageError extends Error {}
 
+/** A file, port, store or server the command could not use: exit 2 like a usage error, without the usage hint. */
+export class IoError extends UsageError {}
+
 export interface Output {
   out(line: string): void;
   err(line: string): void;
@@ -16,7 +19,7 @@ export async function readText(path: string): Promise<string> {
   try {
     return path === '-' ? await readStdin() : await readFile(path, 'utf8');
   } catch (e) {
-    throw new UsageError(`cannot read ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+    throw new IoError(`cannot read ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
   }
 }
 

@@ -5,7 +5,7 @@ import { report } from './commands/report.js';
 import { rollout } from './commands/rollout.js';
 import { serve } from './commands/serve.js';
 import { validate } from './commands/validate.js';
-import { UsageError, type Output } from './io.js';
+import { IoError, UsageError, type Output } from './io.js';
 
 const HELP = `switchyard — flag definitions, checked and evaluated exactly as flagd does
 
@@ -41,7 +41,8 @@ lint reports expired flags (metadata.expiry), rollouts older than 90 days, relea
 100%/0% for a week (ages from the file's git history), flags no code references and code evaluating
 undefined flags.
 
-Exit codes: 0 ok, 1 invalid flags or cases (lint: errors, or warnings with --strict), 2 usage or I/O error.`;
+Exit codes: 0 ok, 1 invalid flags or cases, evaluate --flag of an undefined key (lint: errors, or warnings
+with --strict), 2 usage or I/O error.`;
 
 const FORMAT_OPTIONS = { format: { type: 'string' }, 'rollout-attribute': { type: 'string' } } as const;
 
@@ -153,8 +154,8 @@ export async function main(argv: string[], io: Output = stdio): Promise<number> 
   } catch (e) {
     const usage = e instanceof UsageError || (e as NodeJS.ErrnoException).code?.startsWith('ERR_PARSE_ARGS');
     if (!usage) throw e;
-    io.err(`switchyard: ${(e as Error).message}`);
-    io.err('run "switchyard help" for usage');
+    io.err(`switchyard: ${messageOf(e as Error)}`);
+    if (!(e instanceof IoError)) io.err('run "switchyard help" for usage'); // a port or a file, not the command line
     return 2;
   }
 }
@@ -162,4 +163,10 @@ export async function main(argv: string[], io: Output = stdio): Promise<number> 
 function onePositional(positionals: string[]): string {
   if (positionals.length !== 1) throw new UsageError(`expected one FILE, got ${positionals.length}`);
   return positionals[0];
+}
+
+/** Node's parseArgs explains unknown options at length (with an unbalanced quote): say it plainly. */
+function messageOf(e: Error): string {
+  const unknown = (e as NodeJS.ErrnoException).code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION' && /Unknown option '([^']+)'/.exec(e.message);
+  return unknown ? `unknown option ${unknown[1]}` : e.message;
 }

@@ -113,3 +113,21 @@ describe('switchyard evaluate', () => {
     expect(checked).toBe(vectors.length);
   });
 });
+
+describe('switchyard exit codes and messages', () => {
+  it('evaluate --flag of a key the file does not define prints FLAG_NOT_FOUND and exits 1', async () => {
+    const r = await cli('evaluate', join(EXAMPLES, 'flags.json'), '--flag', 'no-such-flag');
+    expect(r.code).toBe(1);
+    expect(JSON.parse(r.stdout)).toMatchObject({ flagKey: 'no-such-flag', reason: 'ERROR', errorCode: 'FLAG_NOT_FOUND' });
+  });
+
+  it('an unknown option is named plainly, with the usage hint; an unreadable file gets no usage hint', async () => {
+    const bogus = await cli('validate', join(EXAMPLES, 'flags.json'), '--bogus');
+    expect(bogus.code).toBe(2);
+    expect(bogus.stderr).toBe('switchyard: unknown option --bogus\nrun "switchyard help" for usage\n');
+    const missing = await cli('validate', join(dir, 'does-not-exist.json'));
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toContain('cannot read');
+    expect(missing.stderr).not.toContain('for usage');
+  });
+});

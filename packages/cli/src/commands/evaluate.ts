@@ -39,8 +39,10 @@ export async function evaluate(file: string, options: EvaluateOptions, io: Outpu
   if (options.flag !== undefined) {
     const type = parseType(options.type);
     const context = parseContext(options.context === undefined ? undefined : parseJson(options.context, '--context'), '--context');
-    io.out(JSON.stringify(evaluateOne(snapshot, options.flag, type, parseDefault(options.default, type), context), null, 2));
-    return 0;
+    const details = evaluateOne(snapshot, options.flag, type, parseDefault(options.default, type), context);
+    io.out(JSON.stringify(details, null, 2));
+    // A key the file does not define is almost always a typo: fail, so CI notices.
+    return details.errorCode === 'FLAG_NOT_FOUND' ? 1 : 0;
   }
 
   let failed = false;

@@ -1,5 +1,5 @@
 import { resolve } from 'node:path';
-import { parseJson, parseNow, readText, UsageError, type Output } from '../io.js';
+import { IoError, parseJson, parseNow, readText, UsageError, type Output } from '../io.js';
 import { scanCode } from '../lifecycle/code-refs.js';
 import { readHistory } from '../lifecycle/history.js';
 import { lintFlags, type Finding } from '../lifecycle/lint.js';
@@ -30,7 +30,7 @@ export async function lint(file: string, options: LintCommandOptions, io: Output
   const document = parseJson(await readText(file), file) as { flags?: Record<string, object> };
   if (!document || typeof document.flags !== 'object' || document.flags === null) throw new UsageError(`${file} is not a flagd document (no "flags" object)`);
   const flags = document.flags;
-  const [history, code] = await Promise.all([readHistory(resolve(file), flags, now), options.code ? scanCode(options.code).catch((e) => Promise.reject(new UsageError(`cannot read ${options.code}: ${(e as NodeJS.ErrnoException).code ?? e}`))) : undefined]);
+  const [history, code] = await Promise.all([readHistory(resolve(file), flags, now), options.code ? scanCode(options.code).catch((e) => Promise.reject(new IoError(`cannot read ${options.code}: ${(e as NodeJS.ErrnoException).code ?? e}`))) : undefined]);
   const findings = lintFlags(flags, history, code, now, { rolloutMaxDays: positive(options.rolloutMaxDays, '--rollout-max-days'), settledDays: positive(options.settledDays, '--settled-days'), migrationStuckDays: positive(options.migrationStuckDays, '--migration-stuck-days') });
   const errors = findings.filter((f) => f.severity === 'error').length;
   const warnings = findings.length - errors;

@@ -1,5 +1,5 @@
 import { deliveryReport, formatReport, type AuditRecord, type DeliveryReport } from '@switchyard/server';
-import { parseJson, parseNow, readText, UsageError, type Output } from '../io.js';
+import { IoError, parseJson, parseNow, readText, UsageError, type Output } from '../io.js';
 
 export interface ReportCommandOptions {
   url?: string;
@@ -36,9 +36,9 @@ export async function report(options: ReportCommandOptions, io: Output): Promise
     try {
       res = await fetch(url, { headers: options.key ? { Authorization: `Bearer ${options.key}` } : {}, signal: AbortSignal.timeout(30_000) });
     } catch (e) {
-      throw new UsageError(`cannot reach ${options.url}: ${((e as Error).cause as Error)?.message ?? (e as Error).message}`);
+      throw new IoError(`cannot reach ${options.url}: ${((e as Error).cause as Error)?.message ?? (e as Error).message}`);
     }
-    if (!res.ok) throw new UsageError(`${url.origin}/v1/report answered ${res.status}: ${(await res.text()).slice(0, 300)}`);
+    if (!res.ok) throw new IoError(`${url.origin}/v1/report answered ${res.status}: ${(await res.text()).slice(0, 300)}`);
     ({ environment, ...result } = (await res.json()) as DeliveryReport & { environment: string });
   } else {
     throw new UsageError('report needs --url URL (a server key with --key) or --trail FILE');

@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { ConfigError, openStore, parseAccessConfig, SchemaError, SwitchyardServer, type AccessConfig, type StateStore } from '@switchyard/server';
-import { UsageError, type Output } from '../io.js';
+import { IoError, UsageError, type Output } from '../io.js';
 import { sourceFor, type SourceFlags } from '../sources.js';
 
 export interface ServeOptions extends SourceFlags {
@@ -60,7 +60,7 @@ export async function serve(args: string[], options: ServeOptions, io: Output, s
       access = parseAccessConfig(await readFile(options.keys, 'utf8'), environments.map((e) => e.name));
     } catch (e) {
       if (e instanceof ConfigError) throw new UsageError(e.message);
-      throw new UsageError(`cannot read ${options.keys}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+      throw new IoError(`cannot read ${options.keys}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
     }
   }
   if (options.cors?.length) access = { keys: access?.keys ?? [], corsOrigins: options.cors.includes('*') ? '*' : options.cors };
@@ -80,7 +80,7 @@ export async function serve(args: string[], options: ServeOptions, io: Output, s
   try {
     store = await openStore({ url: options.store, data: options.data ?? '.switchyard', replica: options.replica, logger });
   } catch (e) {
-    throw new UsageError(`cannot use the store: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+    throw new IoError(`cannot use the store: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
   }
   const server = new SwitchyardServer({
     environments: sources,
@@ -94,8 +94,8 @@ export async function serve(args: string[], options: ServeOptions, io: Output, s
     url = await server.listen(port, host);
   } catch (e) {
     await server.close();
-    if (e instanceof SchemaError) throw new UsageError(`cannot use the store: ${e.message}`);
-    throw new UsageError(`cannot listen on ${host}:${port}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+    if (e instanceof SchemaError) throw new IoError(`cannot use the store: ${e.message}`);
+    throw new IoError(`cannot listen on ${host}:${port}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
   }
   const served = [...server.environments.values()]
     .map((env) => `${env.name} (${env.current ? `${env.current.snapshot.flags.size} flags` : 'no valid document yet'})`)
