@@ -23,7 +23,7 @@ import type { Logger } from './logger.js';
 import { MemoryAudit, type AuditEntry, type AuditPage } from './audit.js';
 import type { FleetDecision } from './fleet/fleet-guard.js';
 import { publicView, type PublicRollback, type Rollback } from './rollbacks.js';
-import { hashOf, StateStore, type StoredRollback, type StoreWrite } from './store/state-store.js';
+import { hashOf, StateStore, type StoredRollback } from './store/state-store.js';
 
 /** One audience's view of a published version: the exact bytes served and their ETag. */
 export interface Representation {
