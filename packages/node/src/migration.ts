@@ -63,32 +63,44 @@ export interface MigrationRollback {
   readonly reported: Promise<ReportOutcome>;
 }
 
-/** Recent operations that involved the new origin: whether each failed a check, or errored. */
+/**
+ * Recent operations that involved the new origin: whether each failed a check or errored, and its
+ * stage. A ring of `size` entries with running counts: constant work per operation.
+ */
 class Window {
-  private readonly inconsistent: boolean[] = [];
-  private readonly errored: boolean[] = [];
+  private readonly entries: { inconsistent: boolean; errored: boolean; stage: Stage }[] = [];
+  private next = 0;
+  private inconsistencies = 0;
+  private errors = 0;
   constructor(private readonly size: number) {}
-  private readonly stages: Stage[] = [];
   add(inconsistent: boolean, errored: boolean, stage: Stage): { inconsistencies: number; errors: number } {
-    this.inconsistent.push(inconsistent);
-    this.errored.push(errored);
-    this.stages.push(stage);
-    if (this.inconsistent.length > this.size) (this.inconsistent.shift(), this.errored.shift(), this.stages.shift());
-    return { inconsistencies: this.inconsistent.filter(Boolean).length, errors: this.errored.filter(Boolean).length };
+    const entry = { inconsistent, errored, stage };
+    if (this.entries.length < this.size) this.entries.push(entry);
+    else {
+      const out = this.entries[this.next];
+      this.inconsistencies -= Number(out.inconsistent);
+      this.errors -= Number(out.errored);
+      this.entries[this.next] = entry;
+      this.next = (this.next + 1) % this.size;
+    }
+    this.inconsistencies += Number(inconsistent);
+    this.errors += Number(errored);
+    return { inconsistencies: this.inconsistencies, errors: this.errors };
   }
   seen(stage: Stage): boolean {
-    return this.stages.includes(stage);
+    return this.entries.some((e) => e.stage === stage);
   }
   /** The earliest stage among the recent operations (a ramp has users in several). */
   lowest(): Stage | undefined {
     let lowest: Stage | undefined;
-    for (const stage of this.stages) if (lowest === undefined || STAGES.indexOf(stage) < STAGES.indexOf(lowest)) lowest = stage;
+    for (const { stage } of this.entries) if (lowest === undefined || STAGES.indexOf(stage) < STAGES.indexOf(lowest)) lowest = stage;
     return lowest;
   }
   clear(): void {
-    this.inconsistent.length = 0;
-    this.errored.length = 0;
-    this.stages.length = 0;
+    this.entries.length = 0;
+    this.next = 0;
+    this.inconsistencies = 0;
+    this.errors = 0;
   }
 }
 

@@ -23,7 +23,7 @@ import type { Logger } from './logger.js';
 import { MemoryAudit, type AuditEntry, type AuditPage } from './audit.js';
 import type { FleetDecision } from './fleet/fleet-guard.js';
 import { publicView, type PublicRollback, type Rollback } from './rollbacks.js';
-import { hashOf, StateStore, type StoredRollback } from './store/state-store.js';
+import { definitionHash, StateStore, type StoredRollback } from './store/state-store.js';
 
 /** One audience's view of a published version: the exact bytes served and their ETag. */
 export interface Representation {
@@ -374,7 +374,7 @@ export class Environment {
     for (const pin of this.pins.all.values()) if (source.flags.has(pin.flag) && !definitionHolds(source, pin)) keys.add(pin.flag);
     this.registered = source;
     const at = new Date().toISOString();
-    const definitions = [...keys].filter((k) => source.flags.has(k)).map((k) => [k, hashOf(flagFingerprint(source, k)!), at] as const);
+    const definitions = [...keys].filter((k) => source.flags.has(k)).map((k) => [k, definitionHash(source, k)!, at] as const);
     if (definitions.length > 0) void store.write({ kind: 'seen', environment: this.name, definitions });
   }
 

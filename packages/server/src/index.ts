@@ -1,7 +1,7 @@
 export { SwitchyardServer, DEFAULT_HTTP_LIMITS, type SwitchyardServerOptions, type HttpLimits } from './server.js';
 export { Environment, type Published, type Representation, type EnvironmentOptions, type Listener, type RollbackView } from './environment.js';
 export { MemoryAudit, type AuditEntry, type AuditRecord, type AuditPage } from './audit.js';
-export { Metrics } from './metrics.js';
+export { Metrics, type Sample } from './metrics.js';
 export type { Rollback, PublicRollback } from './rollbacks.js';
 export { StateStore, type StateStoreOptions, type StoreHealth, type StoredRollback, type StoreWrite, type Queued } from './store/state-store.js';
 export { openStore, type StoreOptions } from './store/open.js';

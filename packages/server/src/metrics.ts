@@ -1,8 +1,11 @@
+/** One gauge reading: its name, labels and value. */
+export type Sample = [name: string, labels: Record<string, string>, value: number];
+
 /** Prometheus text-format counters and gauges, kept in plain maps (no client library needed). */
 export class Metrics {
   private readonly counters = new Map<string, Map<string, number>>();
   private readonly help = new Map<string, [type: 'counter' | 'gauge', text: string]>();
-  private readonly gauges: (() => [name: string, labels: Record<string, string>, value: number][])[] = [];
+  private readonly gauges: (() => Sample[])[] = [];
 
   describe(name: string, type: 'counter' | 'gauge', text: string): void {
     this.help.set(name, [type, text]);
@@ -16,7 +19,7 @@ export class Metrics {
   }
 
   /** Gauges are read when scraped, from the live state. */
-  gauge(read: () => [string, Record<string, string>, number][]): void {
+  gauge(read: () => Sample[]): void {
     this.gauges.push(read);
   }
 

@@ -9,7 +9,7 @@ import { contextOf, evaluateAll, evaluateOne } from './http/ofrep.js';
 import { HttpError, readJsonBody, segmentAfter, sendJson } from './http/respond.js';
 import { StreamHub, type StreamOptions } from './http/sse.js';
 import { consoleLogger, type Logger } from './logger.js';
-import { Metrics } from './metrics.js';
+import { Metrics, type Sample } from './metrics.js';
 import { MAX_PAGE, type AuditRecord } from './audit.js';
 import { deliveryReport, type DeliveryReport } from './fleet/report.js';
 import { batchOf } from './fleet/batch.js';
@@ -432,15 +432,15 @@ export class SwitchyardServer {
     m.describe('switchyard_time_to_rollback_seconds', 'gauge', 'Time from a fault (or the flag change) to its rollback over the last 30 days: mean and p90 (target mean < 300).');
     m.describe('switchyard_flags_over_lifespan', 'gauge', 'Flags first served more than 90 days ago: candidates for removal.');
     m.gauge(() =>
-      [...this.reports].flatMap(([environment, r]) => [
-        ...(r.changeFailureRate === null ? [] : [['switchyard_change_failure_rate', { environment }, r.changeFailureRate] as [string, Record<string, string>, number]]),
+      [...this.reports].flatMap(([environment, r]): Sample[] => [
+        ...(r.changeFailureRate === null ? [] : [['switchyard_change_failure_rate', { environment }, r.changeFailureRate] as Sample]),
         ...(r.timeToRollback
-          ? ([
-              ['switchyard_time_to_rollback_seconds', { environment, stat: 'mean' }, r.timeToRollback.meanSeconds],
-              ['switchyard_time_to_rollback_seconds', { environment, stat: 'p90' }, r.timeToRollback.p90Seconds],
-            ] as [string, Record<string, string>, number][])
+          ? [
+              ['switchyard_time_to_rollback_seconds', { environment, stat: 'mean' }, r.timeToRollback.meanSeconds] as Sample,
+              ['switchyard_time_to_rollback_seconds', { environment, stat: 'p90' }, r.timeToRollback.p90Seconds] as Sample,
+            ]
           : []),
-        ['switchyard_flags_over_lifespan', { environment }, r.flags.filter((f) => f.overLifespan).length] as [string, Record<string, string>, number],
+        ['switchyard_flags_over_lifespan', { environment }, r.flags.filter((f) => f.overLifespan).length],
       ]),
     );
     const store = this.options.store;
@@ -463,7 +463,7 @@ export class SwitchyardServer {
         ['switchyard_flags', { environment: env.name }, env.current?.snapshot.flags.size ?? 0],
         ['switchyard_rollbacks_unpersisted', { environment: env.name }, env.unpersistedCount],
         ['switchyard_document_version', { environment: env.name }, env.current?.version ?? 0],
-        ...Object.entries(env.counts).map(([outcome, n]) => ['switchyard_reloads_total', { environment: env.name, outcome }, n] as [string, Record<string, string>, number]),
+        ...Object.entries(env.counts).map(([outcome, n]): Sample => ['switchyard_reloads_total', { environment: env.name, outcome }, n]),
       ]),
     );
   }

@@ -1,6 +1,6 @@
-import { armSummary, errorRate, flagFingerprint, guardControlOf, guardSettingsOf, judge, type Arm, type ArmSummary, type Verdict } from '@switchyard/core';
+import { armSummary, errorRate, guardControlOf, guardSettingsOf, judge, type Arm, type ArmSummary, type Verdict } from '@switchyard/core';
 import type { Environment } from '../environment.js';
-import { hashOf } from '../store/state-store.js';
+import { definitionHash } from '../store/state-store.js';
 import type { Batch, EvidencePool } from './evidence.js';
 
 /** A fleet-wide rollback and the numbers that decided it (kept in its audit entry). */
@@ -45,7 +45,7 @@ export class FleetGuard {
     for (const [flag, variants] of batch.flags) {
       const known = source.flags.get(flag);
       if (!known) continue;
-      const definition = hashOf(flagFingerprint(source, flag)!);
+      const definition = definitionHash(source, flag)!;
       // Counts made under another definition (sent before a change, delivered after) are not this one's evidence.
       const sentFor = batch.definitions?.get(flag);
       if (sentFor !== undefined && sentFor !== definition) continue;

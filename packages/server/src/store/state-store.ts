@@ -1,5 +1,5 @@
 import { createHash, randomUUID } from 'node:crypto';
-import { systemTimers, type Timers } from '@switchyard/core';
+import { flagFingerprint, systemTimers, type Snapshot, type Timers } from '@switchyard/core';
 import type { AuditEntry, AuditPage, AuditRecord } from '../audit.js';
 import type { Batch, EvidencePool, Pooled } from '../fleet/evidence.js';
 import type { Logger } from '../logger.js';
@@ -66,6 +66,24 @@ const RETRY_MS = [250, 500, 1000, 2000, 5000];
 
 /** SHA-256 hex: what the store keeps of a fingerprint. */
 export const hashOf = (fingerprint: string): string => createHash('sha256').update(fingerprint).digest('hex');
+
+const definitionHashes = new WeakMap<Snapshot, Map<string, string>>();
+
+/**
+ * The hash of a flag's definition in a snapshot (`flagFingerprint`, SHA-256), computed once per
+ * snapshot and flag: reloads register it and every evidence batch compares against it.
+ */
+export function definitionHash(snapshot: Snapshot, flag: string): string | undefined {
+  let hashes = definitionHashes.get(snapshot);
+  if (!hashes) definitionHashes.set(snapshot, (hashes = new Map()));
+  let hash = hashes.get(flag);
+  if (hash === undefined) {
+    const fingerprint = flagFingerprint(snapshot, flag);
+    if (fingerprint === undefined) return undefined;
+    hashes.set(flag, (hash = hashOf(fingerprint)));
+  }
+  return hash;
+}
 
 /**
  * The state replicas share — rollbacks, the definitions each first saw, the audit trail — in
