@@ -56,7 +56,8 @@ describe('AppConfigData source through the real AWS SDK client', () => {
   it('starts one session, chains single-use tokens, treats empty bodies as unchanged and applies a new version', async () => {
     const { server, recorder, value, source } = await setup();
     expect(value()).toBe(5);
-    await waitFor(() => server.count('get', 200) >= 4, 'a few polls');
+    // The server counts a poll when it answers; the source records it a moment later.
+    await waitFor(() => server.count('get', 200) >= 4 && source.outcomes.length >= 4, 'a few polls');
     expect(source.outcomes.slice(0, 4)).toEqual(['configuration', 'unchanged', 'unchanged', 'unchanged']);
     server.deploy(APP, ENV, PROFILE, v2);
     await waitFor(() => value() === 9, 'the new version');
