@@ -6,7 +6,8 @@
 #   bash scripts/node-matrix.sh          # Node 22 and 24
 #   bash scripts/node-matrix.sh 22       # one major
 #
-# Expects scripts/setup.sh and scripts/postgres.sh to have run (as scripts/test.sh does first).
+# Expects scripts/setup.sh and scripts/postgres.sh to have run (as scripts/test.sh does first). With
+# REPORT_DIR set, each run also writes vitest's JSON report there as node-MAJOR.json.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 majors=("$@")
@@ -24,7 +25,9 @@ for major in "${majors[@]}"; do
   fi
   echo "== Node $("$bin/node" --version): the node test project"
   # On PATH first, so every `node` a test spawns (the CLI, workers, miniflare) is this one too.
-  if ! PATH="$PWD/$bin:$PATH" "$bin/node" node_modules/vitest/vitest.mjs run --configLoader runner --project node --reporter=dot; then
+  report=()
+  [ -z "${REPORT_DIR:-}" ] || report=(--reporter=json "--outputFile.json=$REPORT_DIR/node-$major.json")
+  if ! PATH="$PWD/$bin:$PATH" "$bin/node" node_modules/vitest/vitest.mjs run --configLoader runner --project node --reporter=dot "${report[@]}"; then
     echo "Node $major: FAILED"
     status=1
   fi
