@@ -9,17 +9,26 @@ interface Cached {
   readonly fetchedAt: number;
 }
 
+/**
+ * The two Cache API methods the flags use. Typed structurally so the published types need neither the
+ * DOM nor a workers type library: Cloudflare's `caches.default` and any `await caches.open(name)` fit.
+ */
+export interface FlagCache {
+  match(key: string): Promise<Response | undefined>;
+  put(key: string, response: Response): Promise<void>;
+}
+
 const FETCHED_AT = 'x-switchyard-fetched-at';
 
-export async function openCache(option: boolean | Cache | undefined): Promise<Cache | undefined> {
+export async function openCache(option: boolean | FlagCache | undefined): Promise<FlagCache | undefined> {
   if (option === false) return undefined;
   if (option && option !== true) return option;
-  const storage = (globalThis as { caches?: CacheStorage & { default?: Cache } }).caches;
+  const storage = (globalThis as { caches?: { default?: FlagCache; open(name: string): Promise<FlagCache> } }).caches;
   if (!storage) return undefined;
   return storage.default ?? storage.open('switchyard');
 }
 
-export async function readCached(cache: Cache, key: string): Promise<Cached | undefined> {
+export async function readCached(cache: FlagCache, key: string): Promise<Cached | undefined> {
   const response = await cache.match(key);
   if (!response) return undefined;
   return { text: await response.text(), etag: response.headers.get('etag'), fetchedAt: Number(response.headers.get(FETCHED_AT)) || 0 };

@@ -1,5 +1,5 @@
 import { bearer, formatIssue, HttpPoller, ProviderStartError, LiveEvaluator, murmur3Utf8, PATHS, serverUrl, SyncEngine, type Snapshot, type SyncSink, type SyncSource } from '@switchyard/core';
-import { cachedResponse, openCache, readCached } from './cache.js';
+import { cachedResponse, openCache, readCached, type FlagCache } from './cache.js';
 import type { EdgeFlagsOptions, WaitUntil } from './options.js';
 
 /**
@@ -19,7 +19,7 @@ export class EdgeFlags extends LiveEvaluator {
   private checkedAt = 0;
   private inflight?: Promise<void>;
   private restored?: Promise<void>;
-  private cache?: Cache;
+  private cache?: FlagCache;
   /** A document the last revalidation applied, to put in the platform cache. */
   private fetched?: string;
   /** The most recent failure (transport or rejected document), for diagnostics. */

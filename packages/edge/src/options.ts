@@ -1,4 +1,5 @@
 import type { LoadOptions, ServerConnection } from '@switchyard/core';
+import type { FlagCache } from './cache.js';
 
 /** The server (`GET {url}/v1/flags` with `If-None-Match`), and how the worker keeps its flags. */
 export interface EdgeFlagsOptions extends ServerConnection {
@@ -8,10 +9,10 @@ export interface EdgeFlagsOptions extends ServerConnection {
   readonly bootstrap?: string | object;
   /**
    * Keep the last good document in the platform cache (Cloudflare's `caches.default`, or any Cache API
-   * `Cache`), so a cold isolate starts from it rather than from the bundled bootstrap. Default: on where
-   * the runtime has `caches`.
+   * `Cache`: see `FlagCache`), so a cold isolate starts from it rather than from the bundled bootstrap.
+   * Default: on where the runtime has `caches`.
    */
-  readonly cache?: boolean | Cache;
+  readonly cache?: boolean | FlagCache;
   /** Per-request timeout for revalidation; default 2,000 ms. */
   readonly timeoutMs?: number;
   /** Failed revalidations for this long make the status `stale` (PROVIDER_STALE); default 10,000 ms. */
