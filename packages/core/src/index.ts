@@ -37,11 +37,11 @@ export { SyncEngine, type SyncEngineOptions } from './sync/engine.js';
 export { systemTimers, type Timers } from './sync/timers.js';
 export { StatusMachine, type StatusMachineOptions } from './sync/status.js';
 export { Poller, PollError, retry, type PollAttempt, type PollerOptions } from './sync/poller.js';
-export { HttpPoller, conditionalRequest, type HttpPollerOptions, type ConditionalAnswer } from './sync/http-poller.js';
+export { HttpPoller, conditionalRequest, isFinalStatus, reasonOf, type HttpPollerOptions, type ConditionalAnswer } from './sync/http-poller.js';
 export { serverSource, type ServerSourceOptions } from './sync/server-source.js';
 export { SseStream, type SseStreamOptions, type EventSourceLike, type EventSourceFactory } from './sync/sse-stream.js';
 export { LiveEvaluator } from './sync/live.js';
-export { serverUrl, bearer, type ServerConnection } from './protocol/connection.js';
+export { serverUrl, serverUrlProblem, bearer, type ServerConnection } from './protocol/connection.js';
 export { PATHS, HEADERS, QUERY, SSE_EVENTS, type SseEventName, type StreamPayload, type HeartbeatPayload, type RollbackRequest, type EvidenceBatch, type OfrepRequest, type OfrepResult } from './protocol/wire.js';
 export {
   ProviderLifecycle,

@@ -1,4 +1,4 @@
-import { bearer, formatIssue, HttpPoller, ProviderStartError, LiveEvaluator, murmur3Utf8, PATHS, serverUrl, SyncEngine, type Snapshot, type SyncSink, type SyncSource } from '@switchyard/core';
+import { bearer, formatIssue, HttpPoller, ProviderStartError, LiveEvaluator, murmur3Utf8, PATHS, serverUrl, serverUrlProblem, SyncEngine, type Snapshot, type SyncSink, type SyncSource } from '@switchyard/core';
 import { cachedResponse, openCache, readCached, type FlagCache } from './cache.js';
 import type { EdgeFlagsOptions, WaitUntil } from './options.js';
 
@@ -26,6 +26,9 @@ export class EdgeFlags extends LiveEvaluator {
   lastError?: Error;
 
   constructor(private readonly options: EdgeFlagsOptions) {
+    // A URL that cannot work is a deploy's mistake, like a broken bootstrap: it fails there, with the fix.
+    const problem = serverUrlProblem(options?.url, 'url');
+    if (problem) throw new ProviderStartError(`invalid EdgeFlags options: ${problem}`, 'PROVIDER_FATAL');
     const poller = new HttpPoller({ url: serverUrl(options, PATHS.flags), headers: bearer(options), timeoutMs: options.timeoutMs ?? 2000 });
     // Request-driven: the engine never starts a loop; `refresh` runs one conditional GET when due.
     const source: SyncSource = { description: poller.description, start: () => undefined, stop: () => poller.stop() };
@@ -42,7 +45,8 @@ export class EdgeFlags extends LiveEvaluator {
     engine.listen({
       changed: (_snapshot, changed) => options.onChange?.(changed),
       status: (status, problem) => {
-        if (status === 'error' && problem) this.fail(new Error(problem.message)); // a rejected document (transport failures are reported as they happen)
+        // A rejected document; transport failures and refusals are reported as they happen.
+        if (status === 'error' && problem && !problem.final) this.fail(new Error(problem.message));
       },
     });
   }

@@ -94,6 +94,20 @@ describe('EdgeFlags', () => {
     expect(flags.lastError?.message).toBeTruthy();
   });
 
+  it('a refusal (a wrong key) reaches onError once, with the reason, and makes the status error at once', async () => {
+    const { url } = await backend(() => ({ status: 401, body: JSON.stringify({ error: 'invalid API key' }) }));
+    const errors: string[] = [];
+    const flags = new EdgeFlags({ url, key: 'wrong', ttlMs: 0, cache: false, staleAfterMs: 3_600_000, onError: (e) => errors.push(e.message) });
+    await flags.refresh();
+    expect(errors).toEqual([`${url}/v1/flags answered 401: invalid API key`]);
+    expect(flags.engine.status).toBe('error');
+    expect(flags.engine.lastProblem).toMatchObject({ final: true });
+  });
+
+  it('checks the URL at construction, naming a missing scheme and the fix', () => {
+    expect(() => new EdgeFlags({ url: 'localhost:8013' })).toThrow('invalid EdgeFlags options: url "localhost:8013" has no scheme: use "http://localhost:8013"');
+  });
+
   it('refuses an invalid bundled bootstrap at construction, with the path', () => {
     expect(() => new EdgeFlags({ url: 'http://127.0.0.1:9', bootstrap: { flags: { a: { state: 'ENABLED', variants: {} } } } })).toThrow('invalid bootstrap flags: flags.a.variants: must not be empty');
   });

@@ -67,6 +67,16 @@ describe('SwitchyardEdgeProvider events (one lifecycle with the other providers)
     expect(await client.getBooleanValue('edge-kill-switch', false)).toBe(true);
   });
 
+  it('a wrong key without a bootstrap fails initialize at once: FATAL, with the reason', async () => {
+    const flags = await startFlagServer(doc('on'));
+    cleanup.push(() => flags.dispose());
+    const provider = new SwitchyardEdgeProvider({ url: flags.url, key: 'wrong-key', ttlMs: 0, cache: false });
+    const { client, ready } = await setUp(provider);
+    await expect(ready).rejects.toThrow(ProviderFatalError);
+    await expect(ready).rejects.toThrow(`${flags.url}/v1/flags answered 401: invalid API key`);
+    expect(client.providerStatus).toBe(ProviderStatus.FATAL);
+  });
+
   it('an invalid bundled bootstrap is ProviderFatalError at construction', () => {
     expect(() => new SwitchyardEdgeProvider({ url: 'http://127.0.0.1:9', bootstrap: { flags: { a: { state: 'ON' } } } })).toThrow(ProviderFatalError);
   });

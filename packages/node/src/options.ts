@@ -1,5 +1,5 @@
 import { ProviderFatalError } from '@openfeature/server-sdk';
-import type { BackoffOptions, LoadOptions, SyncSource, Translator } from '@switchyard/core';
+import { serverUrlProblem, type BackoffOptions, type LoadOptions, type SyncSource, type Translator } from '@switchyard/core';
 
 /** Where flag definitions come from: a built-in shorthand, or any `SyncSource` (e.g. `@switchyard/appconfig`'s). */
 export type SourceOptions =
@@ -61,12 +61,8 @@ export function validateOptions(options: SwitchyardProviderOptions): void {
     if (source.translate !== undefined && typeof source.translate !== 'function') problems.push('source.translate must be a function (e.g. formatTranslator("auto") from @switchyard/appconfig)');
     positive(source.pollIntervalMs, 'source.pollIntervalMs', problems);
   } else if (source.type === 'poll' || source.type === 'sse') {
-    try {
-      const url = new URL(source.url);
-      if (url.protocol !== 'http:' && url.protocol !== 'https:') problems.push(`source.url must be http(s), not ${url.protocol}`);
-    } catch {
-      problems.push(`source.url must be the server's base URL, e.g. "http://127.0.0.1:8013", not ${JSON.stringify(source.url)}`);
-    }
+    const urlProblem = serverUrlProblem(source.url, 'source.url');
+    if (urlProblem) problems.push(urlProblem);
     if (source.key !== undefined && typeof source.key !== 'string') problems.push('source.key must be a string');
     positive(source.timeoutMs, 'source.timeoutMs', problems);
     positive(source.pollIntervalMs, 'source.pollIntervalMs', problems);

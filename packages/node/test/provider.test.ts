@@ -184,7 +184,7 @@ describe('lifecycle', () => {
     try {
       new SwitchyardProvider({ source: { type: 'sse', url: 'localhost:8013', timeoutMs: -1 } as never, staleAfterMs: 0 });
     } catch (e) {
-      expect((e as Error).message).toContain('source.url must be http(s), not localhost:');
+      expect((e as Error).message).toContain('source.url "localhost:8013" has no scheme: use "http://localhost:8013"');
       expect((e as Error).message).toContain('source.timeoutMs must be a positive number of milliseconds');
       expect((e as Error).message).toContain('staleAfterMs must be a positive number of milliseconds');
     }
@@ -327,5 +327,82 @@ describe('experiments', () => {
     writeAtomically(file, doc('off'));
     await waitFor(() => events.some((e) => e.type === ProviderEvents.ConfigurationChanged), 'the change');
     expect(provider.evaluator.resolveBooleanEvaluation('kill-switch', true)).toMatchObject({ value: false, reason: 'STATIC' });
+  });
+});
+
+describe('refusals: a wrong key or an unknown environment fails the start at once, with the reason', () => {
+  const HOUR = 3_600_000;
+  const KEY = 'server-key-0123456789';
+
+  /** A keyed server behind a gate, so a test can replace it (keys are read at start) at the same address. */
+  async function keyedBackend(keys: string[], gate?: TcpGate) {
+    const file = join(tempDir(), 'flags.json');
+    writeFileSync(file, JSON.stringify(doc('on')));
+    const server = new SwitchyardServer({
+      environments: [{ name: 'prod', source: new FileSource(file) }],
+      access: { keys: keys.map((key) => ({ key, environment: 'prod', scope: 'server' as const })) },
+      logger: silentLogger,
+    });
+    const port = Number(new URL(await server.listen(0, '127.0.0.1')).port);
+    cleanup.push(() => server.close());
+    if (!gate) {
+      gate = new TcpGate(port);
+      await gate.listen();
+      cleanup.push(() => gate!.stop());
+    }
+    gate.reopen(port);
+    return { server, gate, url: gate.url };
+  }
+
+  async function refused(options: SwitchyardProviderOptions) {
+    const provider = new SwitchyardProvider({ initTimeoutMs: HOUR, ...options });
+    const domain = `refused-${++domains}`;
+    cleanup.push(() => OpenFeature.clearProviders());
+    const failure = await OpenFeature.setProviderAndWait(domain, provider).catch((e: Error) => e);
+    return { failure, client: OpenFeature.getClient(domain) };
+  }
+
+  for (const type of ['poll', 'sse'] as const) {
+    it(`a wrong key (${type}): ProviderFatalError and FATAL at once, though initTimeoutMs is an hour`, async () => {
+      const { url } = await keyedBackend([KEY]);
+      const { failure, client: c } = await refused({ source: { type, url, key: 'wrong-key-0123456789' } });
+      expect(failure).toBeInstanceOf(ProviderFatalError);
+      expect((failure as Error).message).toContain(`${url}/v1/flags answered 401: invalid API key`);
+      expect(c.providerStatus).toBe(ProviderStatus.FATAL);
+      expect(await c.getBooleanDetails('kill-switch', false)).toMatchObject({ value: false, errorCode: 'PROVIDER_FATAL' });
+    });
+  }
+
+  it('no key for a keyed server, and an unknown environment on an open one, are refusals too', async () => {
+    const { url } = await keyedBackend([KEY]);
+    expect((await refused({ source: { type: 'poll', url } })).failure).toMatchObject({ code: 'PROVIDER_FATAL', message: expect.stringContaining('answered 401: missing API key') });
+    const open = await backend();
+    const unknown = await refused({ source: { type: 'sse', url: open.url, env: 'prdo' } });
+    expect(unknown.failure).toMatchObject({ code: 'PROVIDER_FATAL', message: expect.stringContaining('answered 404: no environment "prdo"') });
+  });
+
+  it('keeps asking, rarely: a key the server learns later (a redeploy) brings READY and the flags', async () => {
+    const first = await keyedBackend(['old-key-0123456789ab']);
+    const { failure, client: c } = await refused({ source: { type: 'poll', url: first.url, key: KEY, backoff: { initialMs: 10, maxMs: 100 } } });
+    expect(failure).toBeInstanceOf(ProviderFatalError);
+    await first.server.close();
+    await keyedBackend([KEY], first.gate); // the key deployed
+    await waitFor(() => c.providerStatus === ProviderStatus.READY, 'READY after the refusal ended');
+    expect(await c.getBooleanValue('kill-switch', false)).toBe(true);
+  });
+
+  it('after a good start, a refusal is PROVIDER_ERROR with the reason while the last flags keep serving; READY when accepted again', async () => {
+    const first = await keyedBackend([KEY]);
+    const { client: c, events } = await client({ source: { type: 'poll', url: first.url, key: KEY, pollIntervalMs: 20, backoff: { initialMs: 10, maxMs: 50 } }, staleAfterMs: HOUR });
+    await first.server.close();
+    const rotated = await keyedBackend(['new-key-0123456789ab'], first.gate); // the key was revoked
+    await waitFor(() => events.some((e) => e.type === ProviderEvents.Error), 'PROVIDER_ERROR');
+    expect(events.find((e) => e.type === ProviderEvents.Error)?.details).toMatchObject({ errorCode: 'GENERAL', message: `${first.url}/v1/flags answered 401: invalid API key` });
+    expect(c.providerStatus).toBe(ProviderStatus.ERROR);
+    expect(await c.getBooleanDetails('kill-switch', false)).toMatchObject({ value: true, reason: 'STATIC' });
+    await rotated.server.close();
+    await keyedBackend([KEY], first.gate);
+    await waitFor(() => c.providerStatus === ProviderStatus.READY, 'READY again');
+    expect(events.map((e) => e.type)).toEqual([ProviderEvents.Ready, ProviderEvents.Error, ProviderEvents.Ready]);
   });
 });

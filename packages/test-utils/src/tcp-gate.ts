@@ -29,6 +29,11 @@ export class TcpGate {
     });
   }
 
+  /** Connections held while frozen: proof that a client is waiting on the server. */
+  get holding(): number {
+    return this.held.size;
+  }
+
   async listen(): Promise<string> {
     await new Promise<void>((resolve) => this.server.listen(0, '127.0.0.1', resolve));
     this.server.unref(); // a gate left open must not keep a test process alive

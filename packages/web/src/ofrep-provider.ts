@@ -1,7 +1,7 @@
 import { OpenFeatureEventEmitter, type ProviderEmittableEvents, type EvaluationContext, type JsonValue, type Provider, type ResolutionDetails } from '@openfeature/web-sdk';
 import { ProviderLifecycle } from '@switchyard/core';
 import { OfrepEngine, type Evaluations } from './ofrep-engine.js';
-import { storageKey, type WebProviderOptions } from './options.js';
+import { checkOptions, storageKey, type WebProviderOptions } from './options.js';
 import { startError } from './provider.js';
 import { load, save } from './storage.js';
 import { pauseWhileHidden } from './visibility.js';
@@ -30,6 +30,7 @@ export class SwitchyardOfrepProvider implements Provider {
   private unwatch?: () => void;
 
   constructor(private readonly options: WebProviderOptions) {
+    checkOptions(options);
     this.storage = storageKey(options, 'ofrep');
     this.engine = new OfrepEngine(options, (context, flags) => save(this.storage, JSON.stringify({ context: JSON.stringify(context), flags })));
     this.lifecycle = new ProviderLifecycle(this.engine, (event, details) => this.events.emit(event as ProviderEmittableEvents, details), { initTimeoutMs: options.initTimeoutMs, timers: options.timers });

@@ -1,4 +1,5 @@
-import type { ServerConnection, Timers } from '@switchyard/core';
+import { ProviderFatalError } from '@openfeature/web-sdk';
+import { serverUrlProblem, type ServerConnection, type Timers } from '@switchyard/core';
 
 /**
  * What both web providers take: where the Switchyard server is and how to talk to it. The `key` is a
@@ -28,4 +29,10 @@ export interface WebProviderOptions extends ServerConnection {
 export function storageKey(options: WebProviderOptions, kind: string): string | undefined {
   if (options.persist === false) return undefined;
   return options.persist ?? `switchyard:${kind}:${options.url}:${options.env ?? ''}`;
+}
+
+/** A `url` that cannot work fails at construction, with the fix (OpenFeature's PROVIDER_FATAL). */
+export function checkOptions(options: WebProviderOptions): void {
+  const problem = serverUrlProblem(options?.url, 'url');
+  if (problem) throw new ProviderFatalError(`invalid Switchyard web provider options: ${problem}`);
 }

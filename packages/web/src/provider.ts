@@ -9,7 +9,7 @@ import {
   type Snapshot,
   type SyncSource,
 } from '@switchyard/core';
-import { storageKey, type WebProviderOptions } from './options.js';
+import { checkOptions, storageKey, type WebProviderOptions } from './options.js';
 import { load, save } from './storage.js';
 import { pauseWhileHidden } from './visibility.js';
 
@@ -38,8 +38,11 @@ export class SwitchyardWebProvider implements Provider {
   /** The snapshot restored from bootstrap or storage: results from it are CACHED. */
   private cached?: Snapshot;
   private unwatch?: () => void;
+  /** The start (`initialize`): a context change before the first definitions waits on it. */
+  private started?: Promise<void>;
 
   constructor(private readonly options: SwitchyardWebProviderOptions) {
+    checkOptions(options);
     this.storage = storageKey(options, 'flags');
     this.engine = new SyncEngine(this.source(), { staleAfterMs: options.staleAfterMs, operators: options.operators, timers: options.timers, warn: options.warn });
     this.lifecycle = new ProviderLifecycle(this.engine, (event, details) => this.events.emit(event as ProviderEmittableEvents, details), {
@@ -59,7 +62,11 @@ export class SwitchyardWebProvider implements Provider {
     });
   }
 
-  async initialize(): Promise<void> {
+  initialize(): Promise<void> {
+    return (this.started = this.start());
+  }
+
+  private async start(): Promise<void> {
     try {
       // A server-rendered document first; storage only without one (a cache: an unreadable one is ignored).
       if (this.options.bootstrap !== undefined) this.lifecycle.bootstrap(this.options.bootstrap);
@@ -78,8 +85,15 @@ export class SwitchyardWebProvider implements Provider {
     }
   }
 
-  // No onContextChange: definitions are local, so a new context needs no work here. The SDK then goes
-  // straight to PROVIDER_CONTEXT_CHANGED and passes the new context to every evaluation.
+  /**
+   * Definitions are local: a new context needs no work once they are here. Before, the SDK must wait:
+   * it marks the provider READY as soon as this returns (even while `initialize` is still waiting), so
+   * `await OpenFeature.setContext(...)` right after `setProvider` would read defaults. The start's
+   * promise makes it wait for the first definitions, or fail as the start does.
+   */
+  onContextChange(): Promise<void> | void {
+    if (!this.engine.hasData) return this.started;
+  }
 
   async onClose(): Promise<void> {
     this.unwatch?.();

@@ -13,6 +13,7 @@ import { TcpGate } from '@switchyard/test-utils/node';
 let server: SwitchyardServer | undefined;
 let gate: TcpGate | undefined;
 let file = '';
+let options: FlagServerOptions = {};
 
 function write(doc: unknown): void {
   writeFileSync(`${file}.tmp`, JSON.stringify(doc));
@@ -22,7 +23,7 @@ function write(doc: unknown): void {
 async function listen(): Promise<string> {
   server = new SwitchyardServer({
     environments: [{ name: 'default', source: new FileSource(file, { debounceMs: 5, pollIntervalMs: 200 }) }],
-    access: { keys: [{ name: 'browser', key: 'client-key', environment: 'default', scope: 'client' }], corsOrigins: '*' },
+    access: { keys: options.keys === false ? [] : [{ name: 'browser', key: 'client-key', environment: 'default', scope: 'client' }], corsOrigins: options.cors === false ? undefined : '*' },
     logger: silentLogger,
     streams: { retryMs: 200 },
   });
@@ -32,7 +33,14 @@ async function listen(): Promise<string> {
   return gate.url;
 }
 
-export const startFlagServer: BrowserCommand<[doc: unknown]> = async (_ctx, doc) => {
+/** How the server is started: `cors: false` refuses every browser origin; `keys: false` is an open server. */
+export interface FlagServerOptions {
+  readonly cors?: boolean;
+  readonly keys?: boolean;
+}
+
+export const startFlagServer: BrowserCommand<[doc: unknown, options?: FlagServerOptions]> = async (_ctx, doc, how = {}) => {
+  options = how;
   await server?.close();
   await gate?.stop();
   gate = undefined;
@@ -55,6 +63,12 @@ export const openStreams: BrowserCommand<[]> = async () => {
   const line = metrics.split('\n').find((l) => l.startsWith('switchyard_sse_connections') && l.includes('scope="client"'));
   return Number(line?.split(' ').pop() ?? 0);
 };
+
+/** Nothing passes the gate, and new connections are held: a server that has not answered yet. */
+export const freezeFlagServer: BrowserCommand<[]> = async () => gate?.freeze();
+export const thawFlagServer: BrowserCommand<[]> = async () => gate?.thaw();
+/** Connections waiting at the frozen gate. */
+export const heldConnections: BrowserCommand<[]> = async () => gate?.holding ?? 0;
 
 /** Starts a new server behind the same gate, so the browser's EventSource and poller find it where they left it. */
 export const restartFlagServer: BrowserCommand<[]> = async () => listen();

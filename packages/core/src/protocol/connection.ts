@@ -19,3 +19,18 @@ export function serverUrl(server: ServerConnection, path: string, query: Record<
 export function bearer(server: ServerConnection): Record<string, string> {
   return server.key ? { Authorization: `Bearer ${server.key}` } : {};
 }
+
+/**
+ * Why `url` cannot be a server's base URL (undefined when it can), for every provider's option check.
+ * A missing scheme is the common slip (`localhost:8013` even parses, with `localhost:` as its scheme):
+ * the message says what to write instead.
+ */
+export function serverUrlProblem(url: unknown, name: string): string | undefined {
+  try {
+    if (/^https?:\/\//i.test(url as string) && new URL(url as string)) return;
+  } catch {
+    // e.g. "http://" alone: said below
+  }
+  const bare = typeof url == 'string' && /^[\w.-]+(:\d+)?(\/|$)/.test(url);
+  return `${name} ${JSON.stringify(url)} ${bare ? `has no scheme: use "${/^(localhost|127\.)/.test(url) ? 'http' : 'https'}://${url}"` : 'must be an http(s) URL, e.g. "http://127.0.0.1:8013"'}`;
+}

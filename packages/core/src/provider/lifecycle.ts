@@ -18,8 +18,9 @@ export type ProviderEventDetails = {
 export type EmitEvent = (event: ProviderEventName, details: ProviderEventDetails) => void;
 
 /**
- * A failed start: `code` is PROVIDER_FATAL when retrying cannot help (an invalid bootstrap),
- * PARSE_ERROR when the source's definitions were rejected, else GENERAL.
+ * A failed start: `code` is PROVIDER_FATAL when retrying cannot help (an invalid bootstrap, or the
+ * server refused the request: a wrong key, an unknown environment — OpenFeature's code for bad
+ * credentials), PARSE_ERROR when the source's definitions were rejected, else GENERAL.
  */
 export class ProviderStartError extends Error {
   constructor(
@@ -100,6 +101,8 @@ export class ProviderLifecycle<S = Snapshot> {
         if (this.phase === 'live') this.emit('PROVIDER_CONFIGURATION_CHANGED', { flagsChanged: [...changed], message: lifted.length ? `rollback lifted: ${lifted.map((l) => l.pin.flag).join(', ')}` : undefined });
       },
       status: (status, problem) => {
+        // A refusal before any definitions ends the start at once: waiting cannot bring any.
+        if (this.phase === 'starting' && this.engine.lastProblem?.final) this.cancelStart?.(this.failure());
         if (this.phase === 'failed' && status === 'ready') this.phase = 'live';
         else if (this.phase !== 'live') return;
         const event = statusEvent(status, problem);
@@ -124,7 +127,8 @@ export class ProviderLifecycle<S = Snapshot> {
   /**
    * Starts the source and resolves once there is something valid to serve (at once after a
    * bootstrap); after `initTimeoutMs` without definitions (at once with `wait: false`, for runtimes
-   * that fetched already) rejects with a `ProviderStartError` (GENERAL) naming the last problem.
+   * that fetched already) rejects with a `ProviderStartError` (GENERAL) naming the last problem — at
+   * once, with PROVIDER_FATAL and the server's reason, when the source refuses the request.
    */
   async initialize({ wait = true }: { wait?: boolean } = {}): Promise<void> {
     this.phase = 'starting';
@@ -141,12 +145,8 @@ export class ProviderLifecycle<S = Snapshot> {
         this.engine.ready,
         new Promise((_, reject) => {
           this.cancelStart = reject;
-          timer = timers.setTimeout(() => {
-            const problem = this.engine.lastProblem;
-            const when = wait ? ` within ${ms} ms` : '';
-            const code = problem?.errorCode === 'PARSE_ERROR' ? 'PARSE_ERROR' : 'GENERAL';
-            reject(new ProviderStartError(`no valid flag definitions from ${this.engine.description}${when}: ${problem?.message ?? 'no answer from the source yet'}`, code));
-          }, ms);
+          if (this.engine.lastProblem?.final) reject(this.failure());
+          timer = timers.setTimeout(() => reject(this.failure(wait ? ` within ${ms} ms` : '')), ms);
         }),
       ]);
       this.phase = 'live';
@@ -159,6 +159,13 @@ export class ProviderLifecycle<S = Snapshot> {
       this.cancelStart = undefined;
       timers.clearTimeout(timer);
     }
+  }
+
+  /** Why no definitions arrived (`when`: the wait, for a start that timed out), as `initialize` rejects. */
+  private failure(when = ''): ProviderStartError {
+    const problem = this.engine.lastProblem;
+    const code = problem?.final ? 'PROVIDER_FATAL' : problem?.errorCode === 'PARSE_ERROR' ? 'PARSE_ERROR' : 'GENERAL';
+    return new ProviderStartError(`no valid flag definitions from ${this.engine.description}${when}: ${problem?.message ?? 'no answer from the source yet'}`, code);
   }
 
   /** Stops the source; a start-up still waiting rejects at once (nothing is left armed). */

@@ -17,7 +17,7 @@ export interface GuardSettings {
   readonly minSamples: number;
 }
 
-export const DEFAULT_GUARD: GuardSettings = Object.freeze({ margin: 0.01, alpha: 0.01, tau: 0.05, latencyMargin: 0.2, latencyTau: 0.1, minSamples: 200 });
+export const DEFAULT_GUARD: GuardSettings = /* @__PURE__ */ Object.freeze({ margin: 0.01, alpha: 0.01, tau: 0.05, latencyMargin: 0.2, latencyTau: 0.1, minSamples: 200 });
 
 /** Flag metadata keys that set a flag's guard, so every instance and the server judge it alike. */
 const KEYS = { margin: 'guardMargin', alpha: 'guardAlpha', tau: 'guardTau', latencyMargin: 'guardLatencyMargin', latencyTau: 'guardLatencyTau', minSamples: 'guardMinSamples' } as const;

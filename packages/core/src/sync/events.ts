@@ -8,7 +8,8 @@ import type { Snapshot } from '../snapshot/snapshot.js';
  * Where a source stands, from the provider's point of view:
  * - `not-ready`: no valid definitions yet;
  * - `ready`: the last payload was valid (or unchanged) and the source is reachable;
- * - `error`: the last payload was rejected — the last good snapshot keeps serving;
+ * - `error`: the last payload was rejected, or the source refused the request (`final`: a wrong key,
+ *   an unknown environment; `stale` past the threshold) — the last good snapshot keeps serving;
  * - `stale`: the source has been unreachable longer than the stale threshold.
  */
 export type SourceStatus = 'not-ready' | 'ready' | 'error' | 'stale';
@@ -22,6 +23,8 @@ export interface SourceProblem {
   readonly issues?: readonly Issue[];
   /** For `stale`: when the source stopped answering (ms since the epoch, on the engine's clock). */
   readonly since?: number;
+  /** The source refused the request and asking again cannot help (a wrong key, an unknown environment). */
+  readonly final?: boolean;
 }
 
 /** What a sync engine tells its provider. Providers map these onto OpenFeature events (see `ProviderLifecycle`). */
@@ -52,6 +55,6 @@ export interface SyncSink {
   payload(payload: string | unknown): void;
   /** The source answered (a 304 counts): it is reachable. */
   reachable(): void;
-  /** The source could not be reached or answered with an error. */
+  /** The source could not be reached or answered with an error (a refusal: a `final` PollError). */
   unreachable(error: Error): void;
 }

@@ -1,5 +1,6 @@
 import { retryAfterMs, type BackoffOptions } from './backoff.js';
 import type { SyncSink, SyncSource } from './events.js';
+import { unreachable } from './unreachable.js';
 import { Poller, PollError } from './poller.js';
 import type { Timers } from './timers.js';
 
@@ -67,8 +68,32 @@ export class HttpPoller implements SyncSource {
 export type ConditionalAnswer = { readonly status: 304 } | { readonly status: 200; readonly text: string; readonly etag: string | null };
 
 /**
+ * An answer that asking again cannot change: the request itself is refused (a wrong or missing key, an
+ * unknown environment or path, a malformed request). 408, 425 and 429 are about timing, 5xx the server's.
+ */
+export const isFinalStatus = (status: number): boolean => status > 399 && status < 500 && ![408, 425, 429].includes(status);
+
+/**
+ * The reason in an error answer — Switchyard's `{"error"}`, OFREP's `{"errorDetails"}`, or the text —
+ * on one line of at most 200 characters: it is the server's text, and it ends up in log lines
+ * (control and bidi characters could forge or hide some).
+ */
+export async function reasonOf(res: Response): Promise<string> {
+  let text = await res.text().catch(() => '');
+  try {
+    const body = JSON.parse(text);
+    text = String(body.error ?? body.errorDetails ?? text);
+  } catch {
+    // not JSON: the text is the reason
+  }
+  text = text.replace(/[\0-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]+/g, ' ').trim();
+  return text.length > 200 ? `${text.slice(0, 200)}…` : text;
+}
+
+/**
  * One request with `If-None-Match` — the flags document, or OFREP answers. Throws a `PollError` when
- * the server cannot be reached or answers with an error (429 and 503 carry their `Retry-After`).
+ * the server cannot be reached or answers with an error: `final` when asking again cannot help (see
+ * `isFinalStatus`, and a page's origin the server refuses), 429 and 503 with their `Retry-After`.
  */
 export async function conditionalRequest(
   url: string,
@@ -80,13 +105,13 @@ export async function conditionalRequest(
   try {
     res = await fetch(url, { method: init.method ?? 'GET', headers, body: init.body, signal: init.signal });
   } catch (e) {
-    throw new PollError(`cannot reach ${url}: ${((e as Error).cause as Error)?.message ?? (e as Error).message}`);
+    throw await unreachable(url, e, init.signal);
   }
   if (res.status === 304) return { status: 304 };
   if (!res.ok) {
-    const detail = (await res.text().catch(() => '')).slice(0, 200).trim();
+    const detail = await reasonOf(res);
     const wait = res.status === 429 || res.status === 503 ? retryAfterMs(res.headers.get('retry-after')) : undefined;
-    throw new PollError(`${url} answered ${res.status}${detail && `: ${detail}`}${wait === undefined ? '' : ` (Retry-After ${Math.round(wait)} ms)`}`, wait);
+    throw new PollError(`${url} answered ${res.status}${detail && `: ${detail}`}${wait === undefined ? '' : ` (Retry-After ${Math.round(wait)} ms)`}`, wait, isFinalStatus(res.status));
   }
   return { status: 200, text: await res.text(), etag: res.headers.get('etag') };
 }

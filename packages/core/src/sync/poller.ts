@@ -3,7 +3,8 @@ import { systemTimers, type Timers } from './timers.js';
 
 /**
  * A failed attempt. `retryAfterMs` is the least the poller waits before the next (e.g. `Retry-After`);
- * `final` says asking again cannot help (a refused key or body): `retry` stops there.
+ * `final` says asking again cannot help (a refused key or body): `retry` stops there, the loop slows
+ * to its backoff's ceiling, and the status machine reports a refusal at once.
  */
 export class PollError extends Error {
   constructor(
@@ -129,6 +130,9 @@ export class Poller {
       let error = e instanceof Error ? e : new Error(String(e));
       if (timedOut) error = new PollError(`cannot reach ${this.options.label ?? 'the source'}: timed out after ${timeoutMs} ms`);
       const wait = error instanceof PollError ? error.retryAfterMs : undefined;
+      // A refusal (a final PollError) ends only by a change on the server (a key or an environment
+      // deployed): asked again rarely, at the backoff's ceiling (30: where its exponent stops).
+      if (error instanceof PollError && error.final) this.failures = 30;
       this.nextDelay = Math.max(backoffDelay(this.failures++, this.options.backoff), wait ?? 0);
       this.lastError = error;
       this.options.onFailure?.(error);

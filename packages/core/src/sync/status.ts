@@ -1,4 +1,5 @@
 import type { SourceProblem, SourceStatus } from './events.js';
+import { PollError } from './poller.js';
 import { systemTimers, type Timers } from './timers.js';
 
 export interface StatusMachineOptions {
@@ -16,14 +17,17 @@ export interface StatusMachineOptions {
  * The one source-status machine. Every outcome moves it: `error` comes from a rejected payload and
  * clears with the next valid one (an unchanged payload, as a reverted edit produces, counts); `stale`
  * comes from unreachability past the threshold and clears as soon as the source answers, back to
- * `error` if the last payload was rejected, else `ready`. The listener hears each transition, and
- * each new rejection even while already in `error`.
+ * `error` if the last payload was rejected, else `ready`. A refusal (a final failure: a wrong key, an
+ * unknown environment) is `error` at once, with or without data — waiting for `stale` would only delay
+ * what is already known — and `stale` past the threshold like any failure, until the source answers.
+ * The listener hears each transition, and each new rejection or refusal even when the status stays.
  */
 export class StatusMachine {
   private current: SourceStatus = 'not-ready';
   private hasData = false;
   private isStale = false;
   private rejection?: SourceProblem;
+  private refusal?: SourceProblem;
   private failingSince?: number;
   private timer?: unknown;
   /** The most recent problem (transport failure or rejected payload), for start-up error messages. */
@@ -60,9 +64,15 @@ export class StatusMachine {
     this.answered();
   }
 
-  /** The source could not be reached, or answered with an error. */
+  /** The source could not be reached, or answered with an error (a final PollError: a refusal). */
   unreachable(error: Error): void {
-    this.lastProblem = { message: error.message, errorCode: 'GENERAL' };
+    const final = error instanceof PollError && error.final;
+    this.lastProblem = { message: error.message, errorCode: 'GENERAL', ...(final && { final }) };
+    if (final) {
+      const fresh = !this.refusal; // told once, not at every slow retry
+      this.refusal = this.lastProblem;
+      this.update(fresh);
+    }
     const since = (this.failingSince ??= this.timers.now());
     if (this.isStale || this.timer !== undefined) return;
     const staleAfterMs = this.options.staleAfterMs ?? 10_000;
@@ -89,15 +99,18 @@ export class StatusMachine {
 
   private answered(again = false): void {
     this.stop();
+    // An answer ends a refusal; it is no longer the reason to give for a failed start either.
+    if (this.refusal === this.lastProblem) this.lastProblem = undefined;
     this.isStale = false;
+    this.refusal = undefined;
     this.update(again);
   }
 
   private update(again = false): void {
-    const status: SourceStatus = this.isStale ? 'stale' : this.rejection ? 'error' : this.hasData ? 'ready' : 'not-ready';
+    const status: SourceStatus = this.isStale ? 'stale' : this.refusal || this.rejection ? 'error' : this.hasData ? 'ready' : 'not-ready';
     if (status === this.current && !again) return;
     this.current = status;
-    const problem = status === 'error' ? this.rejection : status === 'stale' ? this.staleProblem() : undefined;
+    const problem = status === 'error' ? (this.refusal ?? this.rejection) : status === 'stale' ? this.staleProblem() : undefined;
     this.listener(status, problem);
   }
 }

@@ -1,4 +1,4 @@
-import { bearer, PATHS, Poller, PollError, retry, retryAfterMs, serverUrl, type RollbackRequest } from '@switchyard/core';
+import { bearer, isFinalStatus, PATHS, Poller, PollError, reasonOf, retry, retryAfterMs, serverUrl, type RollbackRequest } from '@switchyard/core';
 
 /** A Switchyard server to report rollbacks to (a server key). */
 export interface ReportTarget {
@@ -14,8 +14,8 @@ export interface ReportTarget {
 export type ReportOutcome = 'reported' | 'not reported' | `failed: ${string}`;
 
 /**
- * `POST /v1/rollbacks`: the server pins the flag for every instance. Unreachable, 5xx and 429 are
- * asked again with jittered backoff; any other 4xx (a wrong key or flag) is final. Never rejects.
+ * `POST /v1/rollbacks`: the server pins the flag for every instance. Unreachable, 5xx, 408 and 429
+ * are asked again with jittered backoff; any other 4xx (a wrong key or flag) is final. Never rejects.
  */
 export async function reportRollback(target: ReportTarget, body: RollbackRequest, logger: { error(message: string): void }): Promise<ReportOutcome> {
   const poller = new Poller(
@@ -27,7 +27,7 @@ export async function reportRollback(target: ReportTarget, body: RollbackRequest
         throw new PollError(((e as Error).cause as Error)?.message ?? (e as Error).message);
       }
       if (res.ok) return;
-      throw new PollError(`HTTP ${res.status} ${await res.text()}`, retryAfterMs(res.headers.get('retry-after')), res.status < 500 && res.status !== 429);
+      throw new PollError(`HTTP ${res.status} ${await reasonOf(res)}`, retryAfterMs(res.headers.get('retry-after')), isFinalStatus(res.status));
     },
     { pollIntervalMs: 0, timeoutMs: target.timeoutMs ?? 5_000, backoff: { initialMs: target.retryMs ?? 500 }, label: target.url },
   );
