@@ -83,4 +83,18 @@ describe('switchyard lint', () => {
     expect((await cli('lint', legacy, '--now', NOW, '--strict')).code).toBe(1);
     expect((await cli('lint', legacy, '--rollout-max-days', 'ninety')).code).toBe(2);
   });
+
+  it('names a lifecycle key it would otherwise ignore, unless the key it reads is there too', async () => {
+    const file = join(repo, 'slips.json');
+    const flag = (metadata: object) => ({ state: 'ENABLED', variants: { on: true }, defaultVariant: 'on', metadata: { owner: 'web', ...metadata } });
+    writeFileSync(file, JSON.stringify({ flags: { a: flag({ expires: '2020-01-01' }), b: flag({ expirationDate: '2020-01-01', Owner: 'x' }), c: flag({ expires: 'soon', expiry: '2099-01-01' }) } }));
+    const report = JSON.parse((await cli('lint', file, '--now', NOW, '--json')).stdout);
+    const slips = report.findings.filter((f: { rule: string }) => f.rule === 'metadata').map((f: { flag: string; message: string }) => `${f.flag}: ${f.message}`);
+    expect(slips.sort()).toEqual([
+      'a: metadata.expires is not read: lint reads metadata.expiry',
+      'b: metadata.expirationDate is not read: lint reads metadata.expiry',
+    ]);
+    // A warning: the flag (expired under its misspelt key) fails CI with --strict.
+    expect((await cli('lint', file, '--now', NOW, '--strict')).code).toBe(1);
+  });
 });

@@ -27,6 +27,18 @@ export interface Finding {
 type FlagJson = { state?: string; defaultVariant?: unknown; targeting?: unknown; metadata?: Record<string, unknown> };
 
 const days = (ms: number) => Math.floor(ms / DAY);
+
+/** The metadata keys lint reads, and the near misses that would otherwise be ignored in silence. */
+const SLIPS: Record<string, string> = {
+  expires: 'expiry', expire: 'expiry', expiration: 'expiry', expiresAt: 'expiry', expiresOn: 'expiry',
+  expiryDate: 'expiry', expiry_date: 'expiry', expirationDate: 'expiry', expiration_date: 'expiry',
+  Expiry: 'expiry', owners: 'owner', Owner: 'owner', Type: 'type', flagType: 'type',
+};
+
+/** [key written, key meant] for each near miss the flag has (and not the key meant as well). */
+function misspelt(meta: Record<string, unknown>): [string, string][] {
+  return Object.keys(meta).flatMap((k) => (Object.hasOwn(SLIPS, k) && meta[SLIPS[k]] === undefined ? [[k, SLIPS[k]] as [string, string]] : []));
+}
 const date = (ms: number) => new Date(ms).toISOString().slice(0, 10);
 
 /**
@@ -46,6 +58,7 @@ export function lintFlags(flags: Record<string, FlagJson>, history: History, cod
     if (type !== undefined && !(FLAG_TYPES as readonly unknown[]).includes(type)) add('warning', 'metadata', key, `type ${JSON.stringify(type)} is not one of ${FLAG_TYPES.join(', ')}`);
     if (typeof meta.owner !== 'string' || meta.owner.trim() === '') add('warning', 'metadata', key, 'no owner (metadata.owner)');
 
+    for (const [slip, meant] of misspelt(meta)) add('warning', 'metadata', key, `metadata.${slip} is not read: lint reads metadata.${meant}`);
     if (meta.expiry !== undefined) {
       const expiry = typeof meta.expiry === 'string' ? Date.parse(meta.expiry) : Number.NaN;
       if (!Number.isFinite(expiry)) add('warning', 'metadata', key, `expiry ${JSON.stringify(meta.expiry)} is not an ISO date`);
