@@ -3,7 +3,7 @@ import { ProviderLifecycle } from '@switchyard/core';
 import { OfrepEngine, type Evaluations } from './ofrep-engine.js';
 import { checkOptions, storageKey, type WebProviderOptions } from './options.js';
 import { startError } from './provider.js';
-import { load, save } from './storage.js';
+import { forgetOnRefusal, load, save } from './storage.js';
 import { pauseWhileHidden } from './visibility.js';
 
 function parseStored(text: string | undefined): { context?: string; flags?: unknown } | undefined {
@@ -34,6 +34,7 @@ export class SwitchyardOfrepProvider implements Provider {
     this.storage = storageKey(options, 'ofrep');
     this.engine = new OfrepEngine(options, (context, flags) => save(this.storage, JSON.stringify({ context: JSON.stringify(context), flags })));
     this.lifecycle = new ProviderLifecycle(this.engine, (event, details) => this.events.emit(event as ProviderEmittableEvents, details), { initTimeoutMs: options.initTimeoutMs, timers: options.timers });
+    forgetOnRefusal(this.engine, this.storage);
   }
 
   async initialize(context?: EvaluationContext): Promise<void> {

@@ -14,7 +14,7 @@ export interface WebProviderOptions extends ServerConnection {
    * fresh data arrives.
    */
   readonly bootstrap?: string | object;
-  /** Keep the last good data in `localStorage` under this key (default: derived from url and env); `false` to not persist. */
+  /** Keep the last good data in `localStorage` under this key (default: derived from url, env and a hash of the key); `false` to not persist. */
   readonly persist?: string | false;
   /** The server may be unreachable this long before PROVIDER_STALE; default 10,000 ms. */
   readonly staleAfterMs?: number;
@@ -28,7 +28,15 @@ export interface WebProviderOptions extends ServerConnection {
 
 export function storageKey(options: WebProviderOptions, kind: string): string | undefined {
   if (options.persist === false) return undefined;
-  return options.persist ?? `switchyard:${kind}:${options.url}:${options.env ?? ''}`;
+  // Keys choose environments: scoped by a hash of the key, a wrong key never starts from another key's copy.
+  return options.persist ?? `switchyard:${kind}:${options.url}:${options.env ?? ''}:${fnv1a(options.key ?? '')}`;
+}
+
+/** A short stable name for a key (FNV-1a; a name, not a secret: a client key is in the page anyway). */
+function fnv1a(text: string): string {
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) hash = Math.imul(hash ^ text.charCodeAt(i), 16777619);
+  return (hash >>> 0).toString(36);
 }
 
 /** A `url` that cannot work fails at construction, with the fix (OpenFeature's PROVIDER_FATAL). */

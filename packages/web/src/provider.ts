@@ -10,7 +10,7 @@ import {
   type SyncSource,
 } from '@switchyard/core';
 import { checkOptions, storageKey, type WebProviderOptions } from './options.js';
-import { load, save } from './storage.js';
+import { forgetOnRefusal, load, save } from './storage.js';
 import { pauseWhileHidden } from './visibility.js';
 
 export interface SwitchyardWebProviderOptions extends WebProviderOptions {
@@ -50,6 +50,7 @@ export class SwitchyardWebProvider implements Provider {
       timers: options.timers,
       onChange: (snapshot) => save(this.storage, JSON.stringify(snapshot.document)),
     });
+    forgetOnRefusal(this.engine, this.storage);
   }
 
   private source(): SyncSource {
@@ -75,8 +76,9 @@ export class SwitchyardWebProvider implements Provider {
         if (stored !== undefined) this.engine.cached(stored);
       }
       this.cached = this.engine.store.snapshot;
-      // Restored results are CACHED until the source answers at all (even with the same document).
-      if (this.cached) this.engine.listen({ outcome: (outcome) => outcome !== 'rejected' && (this.cached = undefined) });
+      // Restored results are CACHED until the source sends a valid document (the same one counts); a
+      // failure — rejected, unreachable, refused — leaves them CACHED.
+      if (this.cached) this.engine.listen({ outcome: (outcome) => (outcome === 'applied' || outcome === 'unchanged') && (this.cached = undefined) });
       await this.lifecycle.initialize();
     } catch (e) {
       throw startError(e);

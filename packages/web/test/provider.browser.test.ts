@@ -203,6 +203,33 @@ describe('SwitchyardWebProvider in Chromium against the real server', () => {
     expect(timers.pending()).toEqual([60_000]);
   });
 
+  it('a restored copy stays CACHED while the server is down: only a valid answer makes it fresh', async () => {
+    const first = await start({ persist: 'down-cache' });
+    await first.provider.onClose();
+    await commands.stopFlagServer();
+    const second = await start({ persist: 'down-cache', initTimeoutMs: 60_000 });
+    await waitFor(() => second.events.some((e) => e.type === ProviderEvents.Stale), 'PROVIDER_STALE: attempts have failed');
+    expect(second.client.getStringDetails('banner', '')).toMatchObject({ value: 'hello', reason: 'CACHED' });
+  });
+
+  it('the stored copy belongs to its key: a wrong key does not start from it, and a refusal forgets a shared one', async () => {
+    const good = await start(); // the default storage name
+    await good.provider.onClose();
+    const wrong = new SwitchyardWebProvider({ url, key: 'wrong-key-0123456789', initTimeoutMs: 60_000 });
+    opened.push(wrong);
+    await expect(OpenFeature.setProviderAndWait(`web-${++domains}`, wrong)).rejects.toThrow('401');
+
+    // One storage name given for both: the refused key starts from the copy, then forgets it.
+    const shared = await start({ persist: 'shared-cache' });
+    await shared.provider.onClose();
+    expect(localStorage.getItem('shared-cache')).not.toBeNull();
+    const refused = await start({ persist: 'shared-cache', key: 'wrong-key-0123456789', initTimeoutMs: 60_000 });
+    await waitFor(() => refused.events.some((e) => e.type === ProviderEvents.Error), 'PROVIDER_ERROR: the refusal');
+    expect(refused.events.find((e) => e.type === ProviderEvents.Error)?.details?.message).toContain('401');
+    expect(localStorage.getItem('shared-cache')).toBeNull();
+    expect(refused.client.getStringDetails('banner', '')).toMatchObject({ value: 'hello', reason: 'CACHED' }); // what is loaded keeps serving
+  });
+
   it('a page restored from storage stops saying CACHED once the server answers, even with the same flags', async () => {
     const first = await start({ persist: 'same-flags', transport: 'poll' });
     expect(first.client.getStringDetails('banner', '').reason).toBe('STATIC');
