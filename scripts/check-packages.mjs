@@ -54,8 +54,12 @@ function contentProblems(entries) {
     if (/(^|\/)(src|test|tests|__tests__)\//.test(path) || /\.(test|spec)\.[cm]?[jt]sx?$/.test(path) || /(?<!\.d)\.[cm]?tsx?$/.test(path)) {
       problems.push(`${path}: source or test file`);
     }
-    if (path.endsWith('.map') && JSON.parse(data.toString('utf8')).sourcesContent?.some((s) => s != null)) {
-      problems.push(`${path}: source map embeds the sources (sourcesContent)`);
+    if (path.endsWith('.map')) {
+      const map = JSON.parse(data.toString('utf8'));
+      if (map.sourcesContent?.some((s) => s != null)) problems.push(`${path}: source map embeds the sources (sourcesContent)`);
+      // A path of the machine that built it: leaks, and resolves nowhere on the user's.
+      const absolute = [map.file, ...(map.sources ?? [])].filter((p) => typeof p === 'string' && /^(\/|[A-Za-z]:[\\/]|file:)/.test(p));
+      if (absolute.length) problems.push(`${path}: source map names absolute paths (${absolute[0]})`);
     }
   }
   const manifest = JSON.parse(entries.find((e) => e.path === 'package.json')?.data.toString('utf8') ?? '{}');

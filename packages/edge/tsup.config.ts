@@ -1,3 +1,5 @@
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { isAbsolute, join, relative, resolve } from 'node:path';
 import { defineConfig } from 'tsup';
 
 // Two entries so a worker that does not use OpenFeature never bundles the SDK; neutral platform:
@@ -16,4 +18,16 @@ export default defineConfig({
     options.sourcesContent = false;
   },
   clean: true,
+  // tsup's CJS splitting (a sucrase pass) names its own output by absolute path in the .cjs maps:
+  // relative paths, like every other map, so no build machine's path is published.
+  async onSuccess() {
+    const dist = resolve('dist');
+    for (const name of readdirSync(dist).filter((f) => f.endsWith('.cjs.map'))) {
+      const map = JSON.parse(readFileSync(join(dist, name), 'utf8'));
+      const local = (p: string) => (isAbsolute(p) ? relative(dist, p) : p);
+      map.sources = map.sources.map(local);
+      if (map.file) map.file = local(map.file);
+      writeFileSync(join(dist, name), JSON.stringify(map));
+    }
+  },
 });

@@ -33,7 +33,7 @@ export class EdgeFlags extends LiveEvaluator {
     // Request-driven: the engine never starts a loop; `refresh` runs one conditional GET when due.
     const source: SyncSource = { description: poller.description, start: () => undefined, stop: () => poller.stop() };
     const engine = new SyncEngine(source, { operators: options.operators, staleAfterMs: options.staleAfterMs, staleTimer: false, warn: options.warn });
-    super(engine.store);
+    super(engine.store, () => engine.lastProblem);
     this.engine = engine;
     this.poller = poller;
     this.cacheKey = serverUrl(options, PATHS.flags, { 'switchyard-cache': murmur3Utf8(options.key ?? '').toString(36) });
@@ -108,7 +108,8 @@ export class EdgeFlags extends LiveEvaluator {
   private fail(error: Error): void {
     this.lastError = error;
     try {
-      this.options.onError?.(error);
+      // Without a handler the worker's log hears it: a wrong key must not fail in silence.
+      (this.options.onError ?? ((e: Error) => (this.options.warn ?? console.warn)(`switchyard: ${e.message}`)))(error);
     } catch {
       // the caller's callback must not make refresh() reject: it promises never to
     }

@@ -23,7 +23,7 @@ export interface EdgeFlagsOptions extends ServerConnection {
   readonly onChange?: (flagsChanged: readonly string[]) => void;
   /** Where warnings go (flags that resolve PARSE_ERROR, e.g. an extension operator not enabled, with the fix); default `console.warn`. */
   readonly warn?: (message: string) => void;
-  /** Called when revalidation failed or a document was rejected; the last good snapshot keeps serving. */
+  /** Called when revalidation failed or a document was rejected; the last good snapshot keeps serving. Default: `warn`, prefixed `switchyard:`. */
   readonly onError?: (error: Error) => void;
 }
 

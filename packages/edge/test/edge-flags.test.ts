@@ -104,6 +104,19 @@ describe('EdgeFlags', () => {
     expect(flags.engine.lastProblem).toMatchObject({ final: true });
   });
 
+  it('without onError a refusal is logged through warn, and reads before any data name it', async () => {
+    const { url } = await backend(() => ({ status: 401, body: JSON.stringify({ error: 'invalid API key' }) }));
+    const warnings: string[] = [];
+    const flags = new EdgeFlags({ url, key: 'wrong', ttlMs: 0, cache: false, warn: (m) => warnings.push(m) });
+    await flags.refresh();
+    expect(warnings).toEqual([`switchyard: ${url}/v1/flags answered 401: invalid API key`]);
+    expect(flags.resolveBooleanEvaluation('kill-switch', false, {})).toMatchObject({
+      value: false,
+      errorCode: 'PROVIDER_NOT_READY',
+      errorMessage: `no flag definitions loaded yet: ${url}/v1/flags answered 401: invalid API key`,
+    });
+  });
+
   it('checks the URL at construction, naming a missing scheme and the fix', () => {
     expect(() => new EdgeFlags({ url: 'localhost:8013' })).toThrow('invalid EdgeFlags options: url "localhost:8013" has no scheme: use "http://localhost:8013"');
   });

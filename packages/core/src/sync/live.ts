@@ -7,14 +7,19 @@ import type { SnapshotStore } from './store.js';
  * costs microseconds, this costs nanoseconds. Before the first snapshot it answers PROVIDER_NOT_READY.
  */
 export class LiveEvaluator extends TypedResolver {
-  constructor(protected readonly store: SnapshotStore) {
+  /** `problem`: why there is nothing yet (the source's last problem), for the not-ready message. */
+  constructor(
+    protected readonly store: SnapshotStore,
+    private readonly problem?: () => { readonly message: string } | undefined,
+  ) {
     super();
   }
 
   resolve<T>(flagKey: string, type: FlagValueType | undefined, defaultValue: T, context?: EvaluationContext): ResolutionDetails<T | FlagValue> {
     const snapshot = this.store.snapshot;
     if (snapshot === undefined) {
-      return { value: defaultValue, reason: 'ERROR', errorCode: 'PROVIDER_NOT_READY', errorMessage: 'no flag definitions loaded yet', flagMetadata: {} };
+      const why = this.problem?.()?.message;
+      return { value: defaultValue, reason: 'ERROR', errorCode: 'PROVIDER_NOT_READY', errorMessage: `no flag definitions loaded yet${why ? `: ${why}` : ''}`, flagMetadata: {} };
     }
     return snapshot.resolve(flagKey, type, defaultValue, context);
   }
