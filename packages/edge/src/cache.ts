@@ -10,8 +10,9 @@ interface Cached {
 }
 
 /**
- * The two Cache API methods the flags use. Typed structurally so the published types need neither the
- * DOM nor a workers type library: Cloudflare's `caches.default` and any `await caches.open(name)` fit.
+ * The two Cache API methods the flags use. Typed structurally so the published types need no `Cache`
+ * (only the fetch types `Response` and `AbortSignal`, which Node's types have too): Cloudflare's
+ * `caches.default` and any `await caches.open(name)` fit.
  */
 export interface FlagCache {
   match(key: string): Promise<Response | undefined>;
