@@ -46,13 +46,16 @@
 //    `http://localhost:5173` (Vite's default, in `--cors`) becomes http://localhost:PAGE_PORT. Worker
 //    bindings: FLAGS_URL (the server), BLUE_ORIGIN and GREEN_ORIGIN (two origins answering
 //    "blue PATH" / "green PATH").
-// 6. examples/edge (worker.ts) runs in workerd against a real `switchyard serve` and two origins: a new
+// 6. Links: relative ones and those into this repository on GitHub resolve, anchors included
+//    (scripts/docs-test/links.mjs).
+// 7. examples/edge (worker.ts) runs in workerd against a real `switchyard serve` and two origins: a new
 //    user gets a cookie and is proxied to an origin, stays there, and a kill switch turned on at the
 //    server sends them to blue.
 //
 // Binds only 127.0.0.1, writes nothing into the repository, stops every server, worker and browser it
 // started (also on failure), gives up after 5 minutes. Exit 1 listing each failing check (file:line),
 // 0 when all pass; the last line is `docs: N passed, N failed, N skipped`.
+import { checkLinks } from './docs-test/links.mjs';
 import { spawn } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
@@ -691,6 +694,7 @@ async function phase(name, body) {
   }
 }
 console.log(`working in ${tmp}`);
+await phase('links', () => checkLinks(root, [...pages, ...(only.length ? [] : ['RELEASING.md'])], report));
 if (await phase('install', install)) {
   await phase('typecheck', typecheckSnippets);
   await phase('json', checkJson);
