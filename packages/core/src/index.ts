@@ -39,6 +39,7 @@ export { StatusMachine, type StatusMachineOptions } from './sync/status.js';
 export { Poller, PollError, retry, type PollAttempt, type PollerOptions } from './sync/poller.js';
 export { HttpPoller, conditionalRequest, isFinalStatus, reasonOf, type HttpPollerOptions, type ConditionalAnswer } from './sync/http-poller.js';
 export { serverSource, type ServerSourceOptions } from './sync/server-source.js';
+export { readCapped, capEvents, eventCap } from './sync/body.js';
 export { SseStream, type SseStreamOptions, type EventSourceLike, type EventSourceFactory } from './sync/sse-stream.js';
 export { LiveEvaluator } from './sync/live.js';
 export { serverUrl, serverUrlProblem, bearer, type ServerConnection } from './protocol/connection.js';

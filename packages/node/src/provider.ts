@@ -41,7 +41,8 @@ export class SwitchyardProvider implements Provider {
 
   constructor(private readonly options: SwitchyardProviderOptions) {
     validateOptions(options);
-    const source = createSource(options.source);
+    // The document limit caps what the server may send too: a body, or one event of the stream.
+    const source = createSource(options.source, options.limits?.maxDocumentLength);
     // Node has no bundle budget: Switchyard's extension operators (used by AppConfig rules) are always on.
     this.engine = new SyncEngine(source, { operators: extensionOperators, ...options, translate: source.translate });
     this.lifecycle = new ProviderLifecycle(this.engine, (event, details) => this.events.emit(event as ProviderEvents, details), options);

@@ -8,8 +8,11 @@ export interface Limits {
   readonly maxFlags: number;
 }
 
+/** The default `maxDocumentLength`, alone: the bytes read of a body by default too (bundles that need no other limit). */
+export const MAX_DOCUMENT_LENGTH = 32 * 1024 * 1024;
+
 export const DEFAULT_LIMITS: Limits = /* @__PURE__ */ Object.freeze({
-  maxDocumentLength: 32 * 1024 * 1024,
+  maxDocumentLength: MAX_DOCUMENT_LENGTH,
   maxDepth: 64,
   maxFlags: 100_000,
 });

@@ -1,4 +1,6 @@
+import { MAX_DOCUMENT_LENGTH } from '../model/limits.js';
 import { retryAfterMs, type BackoffOptions } from './backoff.js';
+import { readCapped } from './body.js';
 import type { SyncSink, SyncSource } from './events.js';
 import { unreachable } from './unreachable.js';
 import { Poller, PollError } from './poller.js';
@@ -14,6 +16,8 @@ export interface HttpPollerOptions {
   readonly timeoutMs?: number;
   readonly backoff?: BackoffOptions;
   readonly timers?: Timers;
+  /** Largest body read, in bytes; default `DEFAULT_LIMITS.maxDocumentLength` (see `conditionalRequest`). */
+  readonly maxBytes?: number;
 }
 
 /**
@@ -57,7 +61,8 @@ export class HttpPoller implements SyncSource {
   }
 
   private async fetch(signal: AbortSignal): Promise<void> {
-    const answer = await conditionalRequest(this.options.url, { headers: { Accept: 'application/json', ...this.options.headers }, etag: this.etag, signal });
+    // The options carry `maxBytes`.
+    const answer = await conditionalRequest(this.options.url, { ...this.options, headers: { Accept: 'application/json', ...this.options.headers }, etag: this.etag, signal });
     if (answer.status === 304) return this.sink?.reachable();
     this.sink?.payload(answer.text);
     this.etag = answer.etag;
@@ -76,10 +81,10 @@ export const isFinalStatus = (status: number): boolean => status > 399 && status
 /**
  * The reason in an error answer — Switchyard's `{"error"}`, OFREP's `{"errorDetails"}`, or the text —
  * on one line of at most 200 characters: it is the server's text, and it ends up in log lines
- * (control and bidi characters could forge or hide some).
+ * (control and bidi characters could forge or hide some). Only its first 4 KiB are read.
  */
 export async function reasonOf(res: Response): Promise<string> {
-  let text = await res.text().catch(() => '');
+  let [text] = await readCapped(res, 4096).catch(() => ['']);
   try {
     const body = JSON.parse(text);
     text = String(body.error ?? body.errorDetails ?? text);
@@ -93,11 +98,23 @@ export async function reasonOf(res: Response): Promise<string> {
 /**
  * One request with `If-None-Match` — the flags document, or OFREP answers. Throws a `PollError` when
  * the server cannot be reached or answers with an error: `final` when asking again cannot help (see
- * `isFinalStatus`, and a page's origin the server refuses), 429 and 503 with their `Retry-After`.
+ * `isFinalStatus`, and a page's origin the server refuses), 429 and 503 with their `Retry-After`; and
+ * when the body is over `maxBytes` (not final: a fixed server recovers), cut there. The cap defaults to
+ * the document limit read as bytes: JSON is ASCII but for string values, so a document the parser
+ * would take as ASCII is never cut, and no more is held than the parser would take (3× would cover
+ * UTF-8's worst case for 3× the memory; Node's `limits.maxDocumentLength` sets it). A Content-Length
+ * over the cap is not refused up front: the web bundle has no room for it, and the body is cut anyway.
  */
 export async function conditionalRequest(
   url: string,
-  init: { readonly method?: string; readonly headers: Readonly<Record<string, string>>; readonly body?: string; readonly etag?: string | null; readonly signal: AbortSignal },
+  init: {
+    readonly method?: string;
+    readonly headers: Readonly<Record<string, string>>;
+    readonly body?: string;
+    readonly etag?: string | null;
+    readonly signal: AbortSignal;
+    readonly maxBytes?: number;
+  },
 ): Promise<ConditionalAnswer> {
   const headers: Record<string, string> = { ...init.headers };
   if (init.etag) headers['If-None-Match'] = init.etag;
@@ -113,5 +130,8 @@ export async function conditionalRequest(
     const wait = res.status === 429 || res.status === 503 ? retryAfterMs(res.headers.get('retry-after')) : undefined;
     throw new PollError(`${url} answered ${res.status}${detail && `: ${detail}`}${wait === undefined ? '' : ` (Retry-After ${Math.round(wait)} ms)`}`, wait, isFinalStatus(res.status));
   }
-  return { status: 200, text: await res.text(), etag: res.headers.get('etag') };
+  const max = init.maxBytes ?? MAX_DOCUMENT_LENGTH;
+  const [text, whole] = await readCapped(res, max);
+  if (!whole) throw new PollError(`${url} sent more than ${max} bytes: the flag document limit; the last good definitions keep serving`);
+  return { status: 200, text, etag: res.headers.get('etag') };
 }

@@ -14,6 +14,8 @@ export interface ServerSourceOptions extends ServerConnection {
   readonly backoff?: BackoffOptions;
   readonly fallbackAfterMs?: number;
   readonly timers?: Timers;
+  /** Largest flags document read, in bytes (see `conditionalRequest`); an SSE factory may cap events with `capEvents`. */
+  readonly maxBytes?: number;
   /** How this runtime opens an EventSource with these headers (Node's `eventsource`, browsers' native one). */
   readonly createEventSource?: (url: string, headers: Readonly<Record<string, string>>) => EventSourceLike;
   /** Browsers' EventSource cannot send headers: the key goes in the stream's query instead. */
@@ -23,8 +25,8 @@ export interface ServerSourceOptions extends ServerConnection {
 /** The source for a Switchyard server, as every runtime connects to it. */
 export function serverSource(options: ServerSourceOptions): SyncSource {
   const headers = bearer(options);
-  const { pollIntervalMs, timeoutMs, backoff, timers, createEventSource } = options;
-  const poll = { url: serverUrl(options, PATHS.flags), headers, pollIntervalMs, timeoutMs, backoff, timers };
+  const { pollIntervalMs, timeoutMs, backoff, timers, createEventSource, maxBytes } = options;
+  const poll = { url: serverUrl(options, PATHS.flags), headers, pollIntervalMs, timeoutMs, backoff, timers, maxBytes };
   if (options.transport === 'poll') return new HttpPoller(poll);
   if (!createEventSource) throw new TypeError('an sse source needs createEventSource');
   const url = serverUrl(options, PATHS.stream, options.keyInQuery ? { [QUERY.key]: options.key } : {});

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
-import { bearer, emptyArm, PATHS, serverUrl, systemTimers, type Arm, type EvidenceBatch, type Timers } from '@switchyard/core';
+import { bearer, emptyArm, PATHS, reasonOf, serverUrl, systemTimers, type Arm, type EvidenceBatch, type Timers } from '@switchyard/core';
 
 export interface EvidenceOptions {
   /** How often the counts go to the server; default 1,000 ms. One request per interval, every flag in it. */
@@ -108,7 +108,7 @@ export class EvidenceReporter {
       });
       if (res.ok || (res.status >= 400 && res.status < 500 && res.status !== 429 && res.status !== 408)) {
         // Taken — or refused for good (a wrong key, a malformed batch): sending it again would not help.
-        if (!res.ok) this.logger.error(`switchyard guard: the server refused evidence (HTTP ${res.status}): ${(await res.text()).slice(0, 200)}`);
+        if (!res.ok) this.logger.error(`switchyard guard: the server refused evidence (HTTP ${res.status}): ${await reasonOf(res)}`);
         this.pending = undefined;
         if (res.ok) this.sent++;
         this.failures = 0;
