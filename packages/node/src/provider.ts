@@ -47,7 +47,7 @@ export class SwitchyardProvider implements Provider {
     this.engine = new SyncEngine(source, { operators: extensionOperators, ...options, translate: source.translate });
     this.lifecycle = new ProviderLifecycle(this.engine, (event, details) => this.events.emit(event as ProviderEvents, details), options);
     this.pins = new PinSet(this.engine);
-    this.evaluator = new LiveEvaluator(this.engine.store);
+    this.evaluator = new LiveEvaluator(this.engine.store, () => this.engine.lastProblem);
   }
 
   /** The live snapshot (undefined before the first valid definitions). */
