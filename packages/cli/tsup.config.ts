@@ -1,8 +1,7 @@
-import { defineConfig } from 'tsup';
+import { rmSync } from 'node:fs';
+import { defineConfig, type Options } from 'tsup';
 
-export default defineConfig({
-  entry: ['src/index.ts', 'src/main.ts'],
-  format: ['esm', 'cjs'],
+const common: Options = {
   target: 'es2022',
   platform: 'node',
   dts: { entry: 'src/index.ts' },
@@ -11,5 +10,16 @@ export default defineConfig({
   esbuildOptions(options) {
     options.sourcesContent = false;
   },
-  clean: true,
+};
+
+// bin/switchyard.js imports dist/main.js, so main is built as ESM only; the library (index) is ESM and
+// CommonJS. The two builds run side by side into dist/, where either one's `clean` could delete the
+// other's files: dist/ is emptied here, once, before both start.
+export default defineConfig(() => {
+  rmSync('dist', { recursive: true, force: true });
+  return [
+    { ...common, entry: ['src/index.ts', 'src/main.ts'], format: ['esm'] },
+    // `shims`: import.meta.url (how `--version` finds package.json) in the CommonJS build too.
+    { ...common, entry: ['src/index.ts'], format: ['cjs'], shims: true },
+  ];
 });

@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { detectFormat, FORMATS, formatTranslator, type FlagFormat } from '@switchyard/appconfig';
-import { extensionOperators, parseFlags, type FlagValueType, type LoadOptions, type ParseResult, type Translator } from '@switchyard/core';
+import { extensionOperators, formatIssue, parseFlags, serverUrlProblem, type FlagValueType, type LoadOptions, type ParseResult, type Snapshot, type Translator } from '@switchyard/core';
 
 /** A problem with how the command was called or with its inputs: exit code 2. */
 export class UsageError extends Error {}
@@ -57,6 +57,25 @@ export async function loadFlagFile(path: string, options: LoadOptions & FormatOp
   return { ...result, format };
 }
 
+/**
+ * Each invalid targeting once, `path: message`. A broken `$evaluators` entry breaks every flag that
+ * references it: it is named once, with (the first few of) those flags.
+ */
+export function targetingProblems(snapshot: Snapshot): string[] {
+  const flagsOf = new Map<string, string[]>();
+  for (const flag of snapshot.flags.values()) {
+    if (!flag.targetingIssue) continue;
+    const line = formatIssue(flag.targetingIssue);
+    if (flagsOf.has(line)) flagsOf.get(line)!.push(flag.key);
+    else flagsOf.set(line, [flag.key]);
+  }
+  return [...flagsOf].map(([line, keys]) => {
+    if (!line.startsWith('$evaluators')) return line;
+    const more = keys.length > 5 ? ` and ${keys.length - 5} more` : '';
+    return `${line} (flag${keys.length === 1 ? '' : 's'} ${keys.slice(0, 5).join(', ')}${more})`;
+  });
+}
+
 export function parseType(value: unknown): FlagValueType | undefined {
   if (value === undefined || value === null) return undefined;
   if (typeof value === 'string' && (TYPES as readonly string[]).includes(value)) return value as FlagValueType;
@@ -106,6 +125,12 @@ export function parseJson(text: string, what: string): unknown {
   } catch (e) {
     throw new UsageError(`${what} is not valid JSON: ${(e as Error).message}`);
   }
+}
+
+/** A URL option, refused before anything runs unless it is http(s): `localhost:8013` gets the URL to write instead. */
+export function checkUrl(value: string | undefined, option: string): void {
+  const problem = value === undefined ? undefined : serverUrlProblem(value, option);
+  if (problem) throw new UsageError(problem);
 }
 
 export function parseContext(value: unknown, what: string): Record<string, unknown> {

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { evaluate } from './commands/evaluate.js';
 import { lint } from './commands/lint.js';
@@ -19,6 +20,7 @@ Usage:
   switchyard report --url URL [--key KEY] [--env NAME] [--days 30] [--json]
   switchyard report --trail CHANGES.json [--now ISO] [--days 30] [--json]
   switchyard lint FILE [--code DIR] [--now ISO] [--strict] [--json] [--rollout-max-days 90] [--settled-days 7] [--migration-stuck-days 14]
+  switchyard version | --version | -v
 
 Files may be flagd or AWS AppConfig JSON (hosted or retrieval format), detected from the content;
 --format flagd|appconfig-hosted|appconfig-retrieval forces one. --rollout-attribute NAME turns on the
@@ -29,7 +31,8 @@ from the environment, --region, --appconfig-endpoint URL) or appconfig-agent:APP
 marks flags from AppConfig sources visible to client keys. Rollbacks (POST /v1/rollbacks) and the
 audit trail (/v1/changes) are kept in an embedded PostgreSQL in --data DIR (default .switchyard), or
 with --store postgres://… in a PostgreSQL server shared by replicas (--data then keeps this replica's
-journal of writes waiting for it); --store memory keeps them in the process only.
+journal of writes waiting for it); --store memory keeps them in the process only. With several
+environments a key answers for its own; without --keys a request names one with ?env=NAME.
 Limits (docs/operations.md): --headers-timeout MS (10000: a client's headers must arrive in time),
 --max-connections N (20000), --max-streams N (SSE streams per environment, 10000; then 503).
 
@@ -41,7 +44,8 @@ lint reports expired flags (metadata.expiry), rollouts older than 90 days, relea
 100%/0% for a week (ages from the file's git history), flags no code references and code evaluating
 undefined flags.
 
-Exit codes: 0 ok, 1 invalid flags or cases, evaluate --flag of an undefined key (lint: errors, or warnings
+Exit codes: 0 ok, 1 invalid flags, an evaluate answer (--flag or a --batch case) with reason ERROR
+(FLAG_NOT_FOUND, PARSE_ERROR, TYPE_MISMATCH, GENERAL) or an unreadable case (lint: errors, or warnings
 with --strict), 2 usage or I/O error.`;
 
 const FORMAT_OPTIONS = { format: { type: 'string' }, 'rollout-attribute': { type: 'string' } } as const;
@@ -148,6 +152,11 @@ export async function main(argv: string[], io: Output = stdio): Promise<number> 
       case '-h':
         io.out(HELP);
         return command === undefined ? 2 : 0;
+      case 'version':
+      case '--version':
+      case '-v':
+        io.out(version());
+        return 0;
       default:
         throw new UsageError(`unknown command "${command}"`);
     }
@@ -158,6 +167,11 @@ export async function main(argv: string[], io: Output = stdio): Promise<number> 
     if (!(e instanceof IoError)) io.err('run "switchyard help" for usage'); // a port or a file, not the command line
     return 2;
   }
+}
+
+/** This package's version, read when asked: package.json is one level up from dist/ (built) and src/ (tests). */
+function version(): string {
+  return (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 }
 
 function onePositional(positionals: string[]): string {

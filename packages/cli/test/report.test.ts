@@ -1,5 +1,9 @@
-import { describe, expect, it } from 'vitest';
-import { cli } from './helpers.js';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { FileSource, SwitchyardServer, silentLogger } from '@switchyard/server';
+import { cli, EXAMPLES } from './helpers.js';
 import { fileURLToPath } from 'node:url';
 
 const TRAIL = fileURLToPath(new URL('./fixtures/trail.json', import.meta.url));
@@ -47,5 +51,46 @@ describe('switchyard report --trail', () => {
     expect((await cli('report', '--trail', fileURLToPath(new URL('../package.json', import.meta.url)))).stderr).toContain('is not an audit trail');
     expect((await cli('report')).code).toBe(2);
     expect((await cli('report', '--trail', TRAIL, '--days', '0')).stderr).toContain('--days must be');
+  });
+});
+
+describe('switchyard report --url', () => {
+  const KEY = 'srv-report-0123456789';
+  let server: SwitchyardServer | undefined;
+  afterEach(() => server?.close());
+
+  it('refuses a URL without a scheme at once, naming the URL to write', async () => {
+    expect(await cli('report', '--url', 'localhost:8013')).toEqual({
+      code: 2,
+      stdout: '',
+      stderr: 'switchyard: --url "localhost:8013" has no scheme: use "http://localhost:8013"\nrun "switchyard help" for usage\n',
+    });
+  });
+
+  it("asks a real server; an --env the key is not for is refused with the server's reason", async () => {
+    server = new SwitchyardServer({
+      environments: [{ name: 'prod', source: new FileSource(join(EXAMPLES, 'flags.json')) }],
+      access: { keys: [{ key: KEY, environment: 'prod', scope: 'server' }] },
+      logger: silentLogger,
+    });
+    const url = await server.listen(0, '127.0.0.1');
+    const ok = await cli('report', '--url', url, '--key', KEY, '--env', 'prod', '--json');
+    expect(ok.code).toBe(0);
+    expect(JSON.parse(ok.stdout)).toMatchObject({ environment: 'prod' });
+    expect(await cli('report', '--url', url, '--key', KEY, '--env', 'staging')).toMatchObject({
+      code: 2,
+      stderr: `switchyard: ${url}/v1/report answered 403: this key is for environment "prod", not "staging"\n`,
+    });
+  });
+
+  it('names an answer that is not a report, without the usage hint', async () => {
+    const other = createServer((_req, res) => res.end('<html>a proxy</html>'));
+    await new Promise<void>((resolve) => other.listen(0, '127.0.0.1', resolve));
+    try {
+      const url = `http://127.0.0.1:${(other.address() as AddressInfo).port}`;
+      expect(await cli('report', '--url', url)).toMatchObject({ code: 2, stderr: `switchyard: ${url}/v1/report answered with no JSON: not a Switchyard server?\n` });
+    } finally {
+      other.close();
+    }
   });
 });

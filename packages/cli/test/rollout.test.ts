@@ -98,6 +98,30 @@ describe('switchyard rollout', () => {
     expect(readFileSync(path, 'utf8')).toBe(before);
   });
 
+  it('refuses a document that is already invalid, naming each problem once, without blaming the rollout', async () => {
+    const broken = { if: [{ $ref: 'staff' }, 'on', null] };
+    const path = file('already.json', {
+      $evaluators: { staff: { fractionl: [] } },
+      flags: { f: bool(), b: bool({ targeting: broken }), c: bool({ targeting: broken }), d: bool({ targeting: { if: [true, 'on', { fractionl: [] }] } }) },
+    });
+    const rejected = file('rejected.json', { flags: { f: bool(), g: bool({ state: 'ON' }) } });
+    const before = [readFileSync(path, 'utf8'), readFileSync(rejected, 'utf8')];
+    expect(await cli('rollout', path, '--flag', 'f', '--steps', STEPS)).toMatchObject({
+      code: 1,
+      stderr: `${path}: the document is already invalid (fix it first); not written\n  $evaluators.staff: unknown operator "fractionl" (flags b, c)\n  flags.d.targeting.if[2]: unknown operator "fractionl"\n`,
+    });
+    expect(await cli('rollout', rejected, '--flag', 'f', '--steps', STEPS)).toMatchObject({
+      code: 1,
+      stderr: `${rejected}: the document is already invalid (fix it first); not written\n  flags.g.state: must be "ENABLED" or "DISABLED", not "ON"\n`,
+    });
+    expect([readFileSync(path, 'utf8'), readFileSync(rejected, 'utf8')]).toEqual(before);
+  });
+
+  it('checks the document as validate does: extension operators in other flags are fine', async () => {
+    const path = file('extensions.json', { flags: { f: bool(), staff: bool({ targeting: { if: [{ regex_match: [{ var: 'email' }, '@example\\.com$'] }, 'on', 'off'] } }) } });
+    expect(await cli('rollout', path, '--flag', 'f', '--steps', STEPS)).toMatchObject({ code: 0, stderr: '' });
+  });
+
   it('parses steps strictly', () => {
     expect(parseSteps('2026-12-01T00:00:00Z=1, 2026-12-02T00:00:00Z=10')).toEqual([
       { at: at('2026-12-01T00:00:00Z') / 1000, percent: 1 },

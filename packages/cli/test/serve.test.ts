@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { waitFor } from '@switchyard/test-utils';
+import { cli } from './helpers.js';
 
 const BIN = fileURLToPath(new URL('../bin/switchyard.js', import.meta.url));
 const EXAMPLE = fileURLToPath(new URL('../../../examples/flags.json', import.meta.url));
@@ -100,6 +101,16 @@ describe('switchyard serve', () => {
     const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
     expect(code).toBe(2);
     expect(err).toContain('refusing to serve on 0.0.0.0 without --keys');
+  });
+
+  it('refuses a URL option without a scheme before starting, naming the URL to write', async () => {
+    for (const [option, value, fix] of [['--agent-url', 'localhost:2772', 'http://localhost:2772'], ['--appconfig-endpoint', 'appconfig.example.com', 'https://appconfig.example.com']]) {
+      expect(await cli('serve', 'appconfig-agent:app/env/profile', '--store', 'memory', '--port', '0', option, value)).toEqual({
+        code: 2,
+        stdout: '',
+        stderr: `switchyard: ${option} ${JSON.stringify(value)} has no scheme: use "${fix}"\nrun "switchyard help" for usage\n`,
+      });
+    }
   });
 
   it('reports a bad keys file with where the problem is', async () => {

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { Scope } from './audience.js';
+import { HttpError } from './http/respond.js';
 
 /** An API key as configured: the key itself or its SHA-256 (hex), so files need not hold secrets. */
 export interface KeySpec {
@@ -76,4 +77,27 @@ export class KeyRing {
   lookup(presented: string): Principal | undefined {
     return this.byHash.get(sha256(presented));
   }
+}
+
+/** A name from the request, echoed in an error: quoted and cut short. */
+const quoted = (name: string) => JSON.stringify(name.length > 64 ? `${name.slice(0, 64)}…` : name);
+
+/**
+ * The environment that answers a request, given the one it names (`X-Switchyard-Environment` or
+ * `?env=`, if any). A key answers for its own: naming another is refused (403) — never answered
+ * quietly from the key's, which would be the wrong flags. An open server answers for the one named
+ * (404 if none is called that) or its only one; with several and none named it refuses (400) rather
+ * than guess.
+ */
+export function chooseEnvironment(asked: string | undefined, served: readonly string[], keyEnvironment?: string): string {
+  if (keyEnvironment !== undefined) {
+    if (asked !== undefined && asked !== keyEnvironment) throw new HttpError(403, { error: `this key is for environment ${quoted(keyEnvironment)}, not ${quoted(asked)}` });
+    return keyEnvironment;
+  }
+  if (asked !== undefined) {
+    if (!served.includes(asked)) throw new HttpError(404, { error: `no environment ${quoted(asked)}` });
+    return asked;
+  }
+  if (served.length === 1) return served[0];
+  throw new HttpError(400, { error: `this server serves several environments (${served.join(', ')}): name one with ?env= (or X-Switchyard-Environment)` });
 }

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { KeyRing, type AccessConfig, type Principal } from './access.js';
+import { chooseEnvironment, KeyRing, type AccessConfig, type Principal } from './access.js';
 import type { Scope } from './audience.js';
 import { Environment } from './environment.js';
 import { matchesIfNoneMatch, etagOf } from './http/etag.js';
@@ -353,15 +353,15 @@ export class SwitchyardServer {
 
   /**
    * The key comes from `Authorization: Bearer`, `X-API-Key`, or `?key=` (browsers' EventSource cannot
-   * send headers). Open servers take the environment from `X-Switchyard-Environment` or `?env=`
-   * (default: the first) and the scope from `?scope=client` (to try client filtering locally).
+   * send headers). The environment named by `X-Switchyard-Environment` or `?env=` must agree with the
+   * key's, and picks one on an open server (see `chooseEnvironment`), where `?scope=client` previews
+   * client filtering locally.
    */
   private authenticate(req: IncomingMessage, url: URL, keyInQueryAllowed: boolean): Principal {
+    const asked = ((req.headers[HEADERS.environment] as string | undefined) ?? url.searchParams.get(QUERY.env)) || undefined;
     if (!this.keys) {
-      const name = (req.headers[HEADERS.environment] as string | undefined) ?? url.searchParams.get(QUERY.env) ?? this.environments.keys().next().value!;
-      if (!this.environments.has(name)) throw new HttpError(404, { error: `no environment "${name}"` });
       const scope: Scope = url.searchParams.get(QUERY.scope) === 'client' ? 'client' : 'server';
-      return { environment: name, scope, name: 'open' };
+      return { environment: chooseEnvironment(asked, [...this.environments.keys()]), scope, name: 'open' };
     }
     const auth = req.headers.authorization;
     const bearer = auth && /^bearer\s+/i.test(auth) ? auth.replace(/^bearer\s+/i, '').trim() : undefined;
@@ -371,6 +371,7 @@ export class SwitchyardServer {
     if (!presented) throw new HttpError(401, { error: 'missing API key (Authorization: Bearer KEY, X-API-Key, or ?key=)' }, { 'WWW-Authenticate': 'Bearer' });
     const principal = this.keys.lookup(presented);
     if (!principal) throw new HttpError(401, { error: 'invalid API key' }, { 'WWW-Authenticate': 'Bearer error="invalid_token"' });
+    chooseEnvironment(asked, [], principal.environment); // throws when the request names another environment
     return principal;
   }
 

@@ -1,5 +1,5 @@
 import { formatIssue, type FlagValueType, type ResolutionDetails, type Snapshot } from '@switchyard/core';
-import { checkDefault, loadFlagFile, parseContext, parseDefault, parseJson, parseNow, parseType, readText, UsageError, type FormatOptions, type Output } from '../io.js';
+import { checkDefault, loadFlagFile, parseContext, parseDefault, parseJson, parseNow, parseType, readText, targetingProblems, UsageError, type FormatOptions, type Output } from '../io.js';
 
 export interface EvaluateOptions extends FormatOptions {
   flag?: string;
@@ -21,9 +21,16 @@ export function evaluateOne(snapshot: Snapshot, flagKey: string, type: FlagValue
 }
 
 /**
+ * An ERROR answer (FLAG_NOT_FOUND: a typo; PARSE_ERROR: invalid targeting; TYPE_MISMATCH: the flag is
+ * not the type the code asks for; GENERAL: targeting naming no variant) means the application would
+ * silently get its default: a finding, exit 1 — the same for `--flag` and every `--batch` case.
+ */
+const isFinding = (details: { reason?: string }) => details.reason === 'ERROR';
+
+/**
  * `switchyard evaluate FILE --flag KEY [...]` prints one resolution; `--batch CASES.jsonl` prints one
- * line per case, in order. A case line that cannot be read prints `{"line", "error"}` and makes the
- * exit code 1, without stopping the others.
+ * line per case, in order. A case line that cannot be read prints `{"line", "error"}`; it and an ERROR
+ * answer make the exit code 1 without stopping the others, and stderr names their lines.
  */
 export async function evaluate(file: string, options: EvaluateOptions, io: Output): Promise<number> {
   if ((options.flag === undefined) === (options.batch === undefined)) throw new UsageError('evaluate needs exactly one of --flag KEY or --batch CASES.jsonl');
@@ -33,7 +40,7 @@ export async function evaluate(file: string, options: EvaluateOptions, io: Outpu
     for (const issue of result.issues) io.err(`  ${formatIssue(issue)}`);
     return 1;
   }
-  for (const issue of result.issues) io.err(`warning: ${formatIssue(issue)}`);
+  for (const line of targetingProblems(result.snapshot)) io.err(`warning: ${line}`);
   const { snapshot } = result;
 
   if (options.flag !== undefined) {
@@ -41,11 +48,12 @@ export async function evaluate(file: string, options: EvaluateOptions, io: Outpu
     const context = parseContext(options.context === undefined ? undefined : parseJson(options.context, '--context'), '--context');
     const details = evaluateOne(snapshot, options.flag, type, parseDefault(options.default, type), context);
     io.out(JSON.stringify(details, null, 2));
-    // A key the file does not define is almost always a typo: fail, so CI notices.
-    return details.errorCode === 'FLAG_NOT_FOUND' ? 1 : 0;
+    return isFinding(details) ? 1 : 0;
   }
 
-  let failed = false;
+  let failures = 0;
+  const failedLines: number[] = []; // the first few, for the message
+  const fail = (line: number) => failures++ < 10 && failedLines.push(line);
   const lines = (await readText(options.batch!)).split('\n');
   lines.forEach((text, index) => {
     if (text.trim() === '') return;
@@ -54,12 +62,18 @@ export async function evaluate(file: string, options: EvaluateOptions, io: Outpu
       if (typeof spec !== 'object' || spec === null || Array.isArray(spec)) throw new UsageError('a case must be a JSON object');
       if (typeof spec.flag !== 'string') throw new UsageError('a case needs "flag" (a string)');
       const type = parseType(spec.type);
-      io.out(JSON.stringify(evaluateOne(snapshot, spec.flag, type, checkDefault(spec.default, type), parseContext(spec.context, '"context"'))));
+      const details = evaluateOne(snapshot, spec.flag, type, checkDefault(spec.default, type), parseContext(spec.context, '"context"'));
+      io.out(JSON.stringify(details));
+      if (isFinding(details)) fail(index + 1);
     } catch (e) {
       if (!(e instanceof UsageError)) throw e;
-      failed = true;
+      fail(index + 1);
       io.out(JSON.stringify({ line: index + 1, error: e.message }));
     }
   });
-  return failed ? 1 : 0;
+  if (failures === 0) return 0;
+  // The answers usually go to a file: the job's log says which cases failed.
+  const which = `line${failures === 1 ? '' : 's'} ${failedLines.join(', ')}${failures > failedLines.length ? ', …' : ''}`;
+  io.err(`${failures} case${failures === 1 ? '' : 's'} unreadable or answered ERROR: ${which}`);
+  return 1;
 }

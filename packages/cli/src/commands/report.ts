@@ -1,5 +1,9 @@
+import { readCapped, reasonOf } from '@switchyard/core';
 import { deliveryReport, formatReport, type AuditRecord, type DeliveryReport } from '@switchyard/server';
-import { IoError, parseJson, parseNow, readText, UsageError, type Output } from '../io.js';
+import { checkUrl, IoError, parseJson, parseNow, readText, UsageError, type Output } from '../io.js';
+
+/** A report is a few figures and one line per flag: far below this, whatever a server sends. */
+const MAX_REPORT_BYTES = 16 * 1024 * 1024;
 
 export interface ReportCommandOptions {
   url?: string;
@@ -29,6 +33,7 @@ export async function report(options: ReportCommandOptions, io: Output): Promise
     environment = (!Array.isArray(parsed) && typeof parsed?.environment === 'string' ? parsed.environment : undefined) ?? options.trail;
     result = deliveryReport(trail as AuditRecord[], { days, now: (parseNow(options.now) ?? Date.now)() });
   } else if (options.url !== undefined) {
+    checkUrl(options.url, '--url');
     const url = new URL(`${options.url.replace(/\/+$/, '')}/v1/report`);
     url.searchParams.set('days', String(days));
     if (options.env) url.searchParams.set('env', options.env);
@@ -38,8 +43,15 @@ export async function report(options: ReportCommandOptions, io: Output): Promise
     } catch (e) {
       throw new IoError(`cannot reach ${options.url}: ${((e as Error).cause as Error)?.message ?? (e as Error).message}`);
     }
-    if (!res.ok) throw new IoError(`${url.origin}/v1/report answered ${res.status}: ${(await res.text()).slice(0, 300)}`);
-    ({ environment, ...result } = (await res.json()) as DeliveryReport & { environment: string });
+    // The server's reason (`{"error"}`), on one line, cut short: it is printed to a terminal.
+    if (!res.ok) throw new IoError(`${url.origin}/v1/report answered ${res.status}: ${await reasonOf(res)}`);
+    const [text, whole] = await readCapped(res, MAX_REPORT_BYTES);
+    if (!whole) throw new IoError(`${url.origin}/v1/report sent more than ${MAX_REPORT_BYTES} bytes: not a report`);
+    try {
+      ({ environment, ...result } = JSON.parse(text) as DeliveryReport & { environment: string });
+    } catch {
+      throw new IoError(`${url.origin}/v1/report answered with no JSON: not a Switchyard server?`);
+    }
   } else {
     throw new UsageError('report needs --url URL (a server key with --key) or --trail FILE');
   }

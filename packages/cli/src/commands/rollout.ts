@@ -1,6 +1,6 @@
 import { rename, writeFile } from 'node:fs/promises';
-import { formatIssue, parseFlags } from '@switchyard/core';
-import { parseJson, readText, UsageError, type Output } from '../io.js';
+import { extensionOperators, formatIssue, parseFlags, type ParseResult } from '@switchyard/core';
+import { parseJson, readText, targetingProblems, UsageError, type Output } from '../io.js';
 import { parseSteps, placeRollout, scheduleTargeting } from '../lifecycle/schedule.js';
 
 export interface RolloutOptions {
@@ -12,6 +12,12 @@ export interface RolloutOptions {
 }
 
 type FlagJson = { variants?: Record<string, unknown>; targeting?: unknown };
+
+/** Checked as `validate` checks it (extension operators included). */
+const check = (json: string) => parseFlags(json, { operators: extensionOperators });
+
+/** Every problem once, with its JSON path. */
+const problems = (result: ParseResult) => (result.ok ? targetingProblems(result.snapshot) : result.issues.map(formatIssue));
 
 /** The variant to roll out (the one whose value is `true`, else "on") and the one it replaces. */
 function pickVariant(flag: FlagJson, given: string | undefined, value: boolean, fallback: string, what: string): string {
@@ -35,7 +41,8 @@ export async function rollout(file: string, options: RolloutOptions, io: Output)
   } catch (e) {
     throw new UsageError(`--steps: ${(e as Error).message}`);
   }
-  const document = parseJson(await readText(file), file) as { flags?: Record<string, FlagJson> };
+  const text = await readText(file);
+  const document = parseJson(text, file) as { flags?: Record<string, FlagJson> };
   const flag = document.flags?.[options.flag];
   if (!flag || typeof flag !== 'object') throw new UsageError(`${file} has no flagd flag "${options.flag}"`);
   const treatment = pickVariant(flag, options.variant, true, 'on', 'the rollout');
@@ -47,10 +54,12 @@ export async function rollout(file: string, options: RolloutOptions, io: Output)
     throw new UsageError(`${options.flag}: ${(e as Error).message}`);
   }
 
-  const checked = parseFlags(JSON.stringify(document));
-  if (!checked.ok || checked.issues.length > 0) {
-    io.err(`${file}: the document would be invalid with this rollout; not written`);
-    for (const issue of checked.issues) io.err(`  ${formatIssue(issue)}`);
+  // A problem the file already has is not the rollout's: say so, rather than blame the rollout.
+  const before = check(text);
+  const after = before.ok && before.issues.length === 0 ? check(JSON.stringify(document)) : before;
+  if (!after.ok || after.issues.length > 0) {
+    io.err(`${file}: ${after === before ? 'the document is already invalid (fix it first)' : 'the document would be invalid with this rollout'}; not written`);
+    for (const line of problems(after)) io.err(`  ${line}`);
     return 1;
   }
 

@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { ConfigError, openStore, parseAccessConfig, SchemaError, SwitchyardServer, type AccessConfig, type StateStore } from '@switchyard/server';
-import { IoError, UsageError, type Output } from '../io.js';
+import { checkUrl, IoError, UsageError, type Output } from '../io.js';
 import { sourceFor, type SourceFlags } from '../sources.js';
 
 export interface ServeOptions extends SourceFlags {
@@ -53,6 +53,8 @@ export async function serve(args: string[], options: ServeOptions, io: Output, s
   const host = options.host ?? '127.0.0.1';
   const port = options.port === undefined ? 8013 : Number(options.port);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--port must be 0–65535, not ${options.port}`);
+  checkUrl(options.agentUrl, '--agent-url');
+  checkUrl(options.appconfigEndpoint, '--appconfig-endpoint');
 
   let access: AccessConfig | undefined;
   if (options.keys) {

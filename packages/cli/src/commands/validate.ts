@@ -1,6 +1,6 @@
 import { formatIssue, isMigrationFlag, migrationIssues, type Issue } from '@switchyard/core';
 import { VALUE_SUFFIX } from '@switchyard/appconfig';
-import { loadFlagFile, type FormatOptions, type Output } from '../io.js';
+import { loadFlagFile, targetingProblems, type FormatOptions, type Output } from '../io.js';
 
 /**
  * `switchyard validate FILE [--format F]`: 0 when valid; otherwise every error with its JSON path,
@@ -15,7 +15,7 @@ export async function validate(file: string, options: FormatOptions, io: Output)
   }
   if (result.issues.length > 0) {
     io.err(`${file}: ${result.issues.length} flag${result.issues.length === 1 ? '' : 's'} with invalid targeting (they resolve ERROR/PARSE_ERROR)`);
-    for (const issue of result.issues) io.err(`  ${formatIssue(issue)}`);
+    for (const line of targetingProblems(result.snapshot)) io.err(`  ${line}`);
     return 1;
   }
   // Migration flags (`"migration": true` in their metadata) must have exactly the stages as variants.

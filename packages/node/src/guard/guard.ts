@@ -17,7 +17,8 @@ import {
   type Verdict,
 } from '@switchyard/core';
 import { EvidenceReporter, type EvidenceOptions } from './evidence.js';
-import { reportRollback, type ReportOutcome, type ReportTarget } from './report.js';
+import { reportRollback, reportTargetProblems, type ReportOutcome, type ReportTarget } from './report.js';
+import { SwitchyardConfigError } from '../options.js';
 import type { SwitchyardProvider, TrackingEvent } from '../provider.js';
 import { RecentMap } from './recent.js';
 
@@ -50,7 +51,8 @@ export interface RolloutGuardOptions {
   /**
    * Report rollbacks to a Switchyard server (server key), which rolls the flag back for every instance.
    * A failed report (unreachable, 5xx, 429) is retried `retries` times (default 4) with jittered
-   * exponential backoff from `retryMs` (default 500 ms); a 4xx other than 429 is not retried.
+   * exponential backoff from `retryMs` (default 500 ms); a 4xx other than 429 is not retried. Checked at
+   * construction: a URL without a scheme (or another bad value) throws `SwitchyardConfigError`.
    */
   readonly report?: ReportTarget;
   /**
@@ -128,6 +130,9 @@ export class RolloutGuard implements Hook {
     if (!(alpha > 0 && alpha < 1) || !(margin >= 0) || !(latencyMargin === null || latencyMargin >= 0) || !(minSamples >= 1)) {
       throw new RangeError('RolloutGuard: alpha must be in (0, 1), margin ≥ 0, latencyMargin ≥ 0 or null, minSamples ≥ 1');
     }
+    // Before anything starts: `report: { url: 'localhost:8013' }` fails here, naming the URL to write.
+    const reportProblems = options.report ? reportTargetProblems(options.report) : [];
+    if (reportProblems.length > 0) throw new SwitchyardConfigError(`invalid RolloutGuard options:\n  ${reportProblems.join('\n  ')}`);
     this.served = new RecentMap(options.maxUsers ?? 100_000);
     this.logger = options.logger ?? console;
     const untrack = provider.onTrack((event) => this.tracked(event));

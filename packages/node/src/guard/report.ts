@@ -1,4 +1,4 @@
-import { bearer, isFinalStatus, PATHS, Poller, PollError, reasonOf, retry, retryAfterMs, serverUrl, type RollbackRequest } from '@switchyard/core';
+import { bearer, isFinalStatus, PATHS, Poller, PollError, reasonOf, retry, retryAfterMs, serverUrl, serverUrlProblem, type RollbackRequest } from '@switchyard/core';
 
 /** A Switchyard server to report rollbacks to (a server key). */
 export interface ReportTarget {
@@ -9,6 +9,19 @@ export interface ReportTarget {
   readonly retries?: number;
   /** First backoff, jittered and doubled each time; default 500 ms. */
   readonly retryMs?: number;
+}
+
+/** What is wrong with a report target (each with its fix), checked at construction: a typo there would otherwise only show as failed reports, later. */
+export function reportTargetProblems(target: ReportTarget): string[] {
+  if (typeof target !== 'object' || target === null) return ['report must be { url, key? }'];
+  const problems = [serverUrlProblem(target.url, 'report.url')];
+  if (target.key !== undefined && typeof target.key !== 'string') problems.push('report.key must be a string');
+  for (const name of ['timeoutMs', 'retryMs'] as const) {
+    const value = target[name];
+    if (value !== undefined && !(typeof value === 'number' && value > 0 && Number.isFinite(value))) problems.push(`report.${name} must be a positive number of milliseconds`);
+  }
+  if (target.retries !== undefined && !(Number.isInteger(target.retries) && target.retries >= 0)) problems.push('report.retries must be a whole number, 0 or more');
+  return problems.filter((p): p is string => p !== undefined);
 }
 
 export type ReportOutcome = 'reported' | 'not reported' | `failed: ${string}`;
