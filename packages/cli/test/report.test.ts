@@ -83,6 +83,22 @@ describe('switchyard report --url', () => {
     });
   });
 
+  it('an answer that breaks off is an I/O error (exit 2) with the reason, not a crash', async () => {
+    const other = createServer((_req, res) => {
+      res.writeHead(200, { 'Content-Type': 'application/json', 'Content-Length': '1000' });
+      res.write('{"changes":', () => res.destroy());
+    });
+    await new Promise<void>((resolve) => other.listen(0, '127.0.0.1', resolve));
+    try {
+      const url = `http://127.0.0.1:${(other.address() as AddressInfo).port}`;
+      const r = await cli('report', '--url', url);
+      expect(r.code).toBe(2);
+      expect(r.stderr).toMatch(new RegExp(`^switchyard: ${url}/v1/report: the answer broke off: [^\n]+\n$`)); // Node: "other side closed"
+    } finally {
+      other.close();
+    }
+  });
+
   it('names an answer that is not a report, without the usage hint', async () => {
     const other = createServer((_req, res) => res.end('<html>a proxy</html>'));
     await new Promise<void>((resolve) => other.listen(0, '127.0.0.1', resolve));

@@ -1,7 +1,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { closeServer, listenOnLoopback, ManualTimers, waitFor } from '@switchyard/test-utils/node';
-import { isFinalStatus, ProviderLifecycle, ProviderStartError, serverSource, serverUrlProblem, SyncEngine, type ProviderEventName } from '../src/index.js';
+import { conditionalRequest, isFinalStatus, ProviderLifecycle, ProviderStartError, serverSource, serverUrlProblem, SyncEngine, type ProviderEventName } from '../src/index.js';
 
 // A refusal (a wrong key, an unknown environment: asking again cannot help) against real HTTP on
 // 127.0.0.1: the start fails at once with the server's reason, a live provider reports it at once and
@@ -112,6 +112,23 @@ describe('a refusal is final', () => {
     expect(reason).toMatch(/^first line \[31mforged log line +x+…$/);
     expect(reason).toHaveLength(201);
     await lifecycle.close();
+  });
+});
+
+// In a page (`location` set) a cross-origin fetch that throws is diagnosed with probes. Node's fetch
+// enforces no CORS, so here every probe is answered as a page's would be by a server that allows it.
+describe('the CORS diagnosis', () => {
+  afterEach(() => vi.unstubAllGlobals());
+
+  it('a connection dropped by a server that allows the origin is no CORS refusal, and not final', async () => {
+    const server = createServer((_req, res) => res.end(doc('on')));
+    let connections = 0;
+    server.on('connection', (socket) => ++connections === 1 && socket.destroy()); // the first one only: a passing failure
+    servers.push(server);
+    const url = `${await listenOnLoopback(server)}/v1/flags`;
+    vi.stubGlobal('location', { origin: 'http://page.test' });
+    const error = await conditionalRequest(url, { headers: { Authorization: 'Bearer k' }, signal: new AbortController().signal }).catch((e: Error) => e);
+    expect(error).toMatchObject({ name: 'PollError', final: false, message: expect.stringMatching(new RegExp(`^cannot reach ${url}: [^(]+$`)) });
   });
 });
 

@@ -16,10 +16,11 @@ export class TcpGate {
   private readonly held = new Set<Socket>();
   private open = true;
   private frozen = false;
+  private dropping = 0;
 
   constructor(private target: number) {
     this.server = createServer((client) => {
-      if (!this.open) {
+      if (!this.open || (this.dropping > 0 && this.dropping--)) {
         this.refused++;
         return void client.destroy();
       }
@@ -51,6 +52,11 @@ export class TcpGate {
   reopen(target = this.target): void {
     this.target = target;
     this.open = true;
+  }
+
+  /** The next `n` connections are cut as they arrive (a passing failure: a dropped connection), not the ones after. */
+  drop(n: number): void {
+    this.dropping = n;
   }
 
   /** Nothing passes any more, in either direction, and nothing is closed: silence. */

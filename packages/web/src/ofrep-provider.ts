@@ -32,9 +32,10 @@ export class SwitchyardOfrepProvider implements Provider {
   constructor(private readonly options: WebProviderOptions) {
     checkOptions(options);
     this.storage = storageKey(options, 'ofrep');
-    this.engine = new OfrepEngine(options, (context, flags) => save(this.storage, JSON.stringify({ context: JSON.stringify(context), flags })));
+    const stored = (context: unknown, flags: readonly unknown[]) => JSON.stringify({ context: JSON.stringify(context), flags });
+    this.engine = new OfrepEngine(options, (context, flags) => save(this.storage, stored(context, flags)));
     this.lifecycle = new ProviderLifecycle(this.engine, (event, details) => this.events.emit(event as ProviderEmittableEvents, details), { initTimeoutMs: options.initTimeoutMs, timers: options.timers });
-    forgetOnRefusal(this.engine, this.storage);
+    forgetOnRefusal(this.engine, this.storage, () => this.engine.results && stored(this.engine.context, [...this.engine.results.values()]));
   }
 
   async initialize(context?: EvaluationContext): Promise<void> {

@@ -50,7 +50,7 @@ export class SwitchyardWebProvider implements Provider {
       timers: options.timers,
       onChange: (snapshot) => save(this.storage, JSON.stringify(snapshot.document)),
     });
-    forgetOnRefusal(this.engine, this.storage);
+    forgetOnRefusal(this.engine, this.storage, () => JSON.stringify(this.engine.store.snapshot?.document));
   }
 
   private source(): SyncSource {

@@ -23,7 +23,7 @@ function write(doc: unknown): void {
 async function listen(): Promise<string> {
   server = new SwitchyardServer({
     environments: [{ name: 'default', source: new FileSource(file, { debounceMs: 5, pollIntervalMs: 200 }) }],
-    access: { keys: options.keys === false ? [] : [{ name: 'browser', key: 'client-key', environment: 'default', scope: 'client' }], corsOrigins: options.cors === false ? undefined : '*' },
+    access: { keys: options.keys === false ? [] : [{ name: 'browser', key: options.key ?? 'client-key', environment: 'default', scope: 'client' }], corsOrigins: options.cors === false ? undefined : '*' },
     logger: silentLogger,
     streams: { retryMs: 200 },
   });
@@ -33,10 +33,11 @@ async function listen(): Promise<string> {
   return gate.url;
 }
 
-/** How the server is started: `cors: false` refuses every browser origin; `keys: false` is an open server. */
+/** How the server is started: `cors: false` refuses every browser origin; `keys: false` is an open server; `key`: the client key it takes (default `client-key`). */
 export interface FlagServerOptions {
   readonly cors?: boolean;
   readonly keys?: boolean;
+  readonly key?: string;
 }
 
 export const startFlagServer: BrowserCommand<[doc: unknown, options?: FlagServerOptions]> = async (_ctx, doc, how = {}) => {
@@ -64,11 +65,17 @@ export const openStreams: BrowserCommand<[]> = async () => {
   return Number(line?.split(' ').pop() ?? 0);
 };
 
+/** The next `n` connections to the gate are cut as they arrive; later ones pass. */
+export const dropConnections: BrowserCommand<[n: number]> = async (_ctx, n) => gate?.drop(n);
+
 /** Nothing passes the gate, and new connections are held: a server that has not answered yet. */
 export const freezeFlagServer: BrowserCommand<[]> = async () => gate?.freeze();
 export const thawFlagServer: BrowserCommand<[]> = async () => gate?.thaw();
 /** Connections waiting at the frozen gate. */
 export const heldConnections: BrowserCommand<[]> = async () => gate?.holding ?? 0;
 
-/** Starts a new server behind the same gate, so the browser's EventSource and poller find it where they left it. */
-export const restartFlagServer: BrowserCommand<[]> = async () => listen();
+/** Starts a new server behind the same gate, so the browser's EventSource and poller find it where they left it (`how`: started otherwise). */
+export const restartFlagServer: BrowserCommand<[how?: FlagServerOptions]> = async (_ctx, how) => {
+  if (how) options = how;
+  return listen();
+};

@@ -1,7 +1,7 @@
 import { OpenFeature, ProviderEvents, type EventDetails } from '@openfeature/web-sdk';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { commands } from 'vitest/browser';
-import { waitFor } from '@switchyard/test-utils';
+import { ManualTimers, waitFor } from '@switchyard/test-utils';
 import { SwitchyardOfrepProvider } from '../src/index.js';
 
 // Definitions stay on the server: `pricing` is not clientSide, so a client key never receives its
@@ -72,6 +72,26 @@ describe('SwitchyardOfrepProvider in Chromium: server-side evaluation, same prov
     await OpenFeature.setContext(domain, {});
     await OpenFeature.setProviderAndWait(domain, new SwitchyardOfrepProvider({ url, key: 'client-key', persist: 'answers' }));
     expect(OpenFeature.getClient(domain).getNumberDetails('pricing', -1)).toMatchObject({ value: 0, reason: 'DEFAULT' });
+  });
+
+  it('a passing refusal forgets the stored answers, and the next answer (a 304: the same answers) stores them again', async () => {
+    const domain = `ofrep-${++domains}`;
+    const client = OpenFeature.getClient(domain);
+    const timers = new ManualTimers();
+    await OpenFeature.setContext(domain, { targetingKey: 'u1', company: 'acme' });
+    await OpenFeature.setProviderAndWait(domain, new SwitchyardOfrepProvider({ url, key: 'client-key', persist: 'answers', timers, staleAfterMs: 777_777 }));
+    const stored = localStorage.getItem('answers');
+    expect(stored).not.toBeNull();
+    await commands.stopFlagServer();
+    await commands.restartFlagServer({ key: 'another-key-0123456789' }); // this page's key refused for a while
+    await timers.fire();
+    expect(client.providerStatus).toBe('ERROR');
+    expect(localStorage.getItem('answers')).toBeNull();
+    await commands.stopFlagServer();
+    await commands.restartFlagServer({}); // taken again
+    await timers.fire();
+    expect(client.providerStatus).toBe('READY');
+    expect(localStorage.getItem('answers')).toBe(stored);
   });
 
   it('shares the status machine: STALE while the server is down, READY when it is back', async () => {

@@ -13,7 +13,7 @@ declare module 'vitest/browser' {
     startFlagServer(doc: unknown): Promise<string>;
     setFlags(doc: unknown): Promise<void>;
     stopFlagServer(): Promise<void>;
-    restartFlagServer(): Promise<string>;
+    restartFlagServer(how?: { key?: string }): Promise<string>;
     openStreams(): Promise<number>;
   }
 }
@@ -228,6 +228,23 @@ describe('SwitchyardWebProvider in Chromium against the real server', () => {
     expect(refused.events.find((e) => e.type === ProviderEvents.Error)?.details?.message).toContain('401');
     expect(localStorage.getItem('shared-cache')).toBeNull();
     expect(refused.client.getStringDetails('banner', '')).toMatchObject({ value: 'hello', reason: 'CACHED' }); // what is loaded keeps serving
+  });
+
+  it('a passing refusal forgets the stored copy, and the next answer (a 304: the same flags) stores it again', async () => {
+    const timers = new ManualTimers();
+    const { events } = await start({ persist: 'kept', transport: 'poll', timers, staleAfterMs: 777_777 });
+    const stored = localStorage.getItem('kept');
+    expect(stored).not.toBeNull();
+    await commands.stopFlagServer();
+    await commands.restartFlagServer({ key: 'another-key-0123456789' }); // this page's key refused for a while
+    await timers.fire();
+    expect(events.at(-1)).toMatchObject({ type: ProviderEvents.Error, details: { message: expect.stringContaining('answered 401') } });
+    expect(localStorage.getItem('kept')).toBeNull();
+    await commands.stopFlagServer();
+    await commands.restartFlagServer({}); // taken again
+    await timers.fire();
+    expect(events.at(-1)?.type).toBe(ProviderEvents.Ready);
+    expect(localStorage.getItem('kept')).toBe(stored);
   });
 
   it('a page restored from storage stops saying CACHED once the server answers, even with the same flags', async () => {

@@ -11,6 +11,7 @@ declare module 'vitest/browser' {
     freezeFlagServer(): Promise<void>;
     thawFlagServer(): Promise<void>;
     heldConnections(): Promise<number>;
+    dropConnections(n: number): Promise<void>;
   }
 }
 
@@ -130,6 +131,18 @@ describe('a start that cannot succeed fails at once, with what to fix', () => {
     expect(failure?.message).not.toContain('--cors');
     expect(status).toBe(ProviderStatus.ERROR); // not FATAL: a server that comes back is picked up
     await provider.onClose();
+  });
+
+  it('a dropped connection to a server that allows this origin is no CORS refusal: the start goes on, and the next attempt succeeds', async () => {
+    await commands.dropConnections(1);
+    const timers = new ManualTimers();
+    const provider = new SwitchyardWebProvider({ url, key: 'client-key', transport: 'poll', timers, initTimeoutMs: HOUR, staleAfterMs: 777_777 });
+    const start = failedStart(provider);
+    await waitFor(() => timers.pending().includes(777_777), 'the first failure');
+    await timers.advance(1000); // the first backoff is under a second
+    const { failure, status } = await start;
+    expect(failure).toBeUndefined();
+    expect(status).toBe(ProviderStatus.READY);
   });
 
   it('a URL without a scheme fails at construction, with the URL to write instead', () => {

@@ -45,7 +45,10 @@ export async function report(options: ReportCommandOptions, io: Output): Promise
     }
     // The server's reason (`{"error"}`), on one line, cut short: it is printed to a terminal.
     if (!res.ok) throw new IoError(`${url.origin}/v1/report answered ${res.status}: ${await reasonOf(res)}`);
-    const [text, whole] = await readCapped(res, MAX_REPORT_BYTES);
+    // A body cut off (the connection dropped, the timeout) is the server's failure, said like the others.
+    const [text, whole] = await readCapped(res, MAX_REPORT_BYTES).catch((e: Error) => {
+      throw new IoError(`${url.origin}/v1/report: the answer broke off: ${(e.cause as Error)?.message ?? e.message}`);
+    });
     if (!whole) throw new IoError(`${url.origin}/v1/report sent more than ${MAX_REPORT_BYTES} bytes: not a report`);
     try {
       ({ environment, ...result } = JSON.parse(text) as DeliveryReport & { environment: string });
