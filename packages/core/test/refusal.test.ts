@@ -51,18 +51,45 @@ describe('a refusal is final', () => {
     await lifecycle.close();
   });
 
-  it('asks again at the backoff ceiling, and a key deployed later brings READY', async () => {
+  /** Two refusals asked again at the usual backoff (50 ms, then 100 ms: × the jitter 0.5), in case a proxy answered. */
+  async function throughQuickRetries(state: { requests: number }, timers: ManualTimers) {
+    const before = state.requests;
+    for (const [delay, n] of [[50, 1], [100, 2]]) {
+      await waitFor(() => timers.pending().includes(delay), `retry ${n} armed at the usual backoff`);
+      await timers.advance(delay);
+      await waitFor(() => state.requests === before + n, `retry ${n} sent`);
+    }
+    // The third refusal in a row: the ceiling (60 s) × the jitter (0.5).
+    await waitFor(() => timers.pending().includes(30_000), 'the slow retry armed');
+  }
+
+  it('asks again twice at the usual backoff, then at the ceiling, and a key deployed later brings READY', async () => {
     const { url, state } = await backend({ status: 403, body: JSON.stringify({ error: 'client keys cannot read this' }) });
     const timers = new ManualTimers();
     const { lifecycle, events } = provider(url, timers);
     await expect(lifecycle.initialize()).rejects.toMatchObject({ code: 'PROVIDER_FATAL' });
-    // The next attempt: the ceiling (60 s) × the jitter (0.5), not the first backoff (50 ms).
-    await waitFor(() => timers.pending().includes(30_000), 'the slow retry armed');
+    await throughQuickRetries(state, timers);
     state.answer = { status: 200, body: doc('on') };
     await timers.advance(30_000);
     await waitFor(() => events.length > 0, 'READY');
     expect(events).toEqual([['PROVIDER_READY', undefined, 'flag definitions are current']]);
-    expect(state.requests).toBe(2);
+    expect(state.requests).toBe(4);
+    await lifecycle.close();
+  });
+
+  it("a proxy's passing refusal after a good start is retried at the usual backoff: READY again within 50 ms", async () => {
+    const { url, state } = await backend({ status: 200, body: doc('on') });
+    const timers = new ManualTimers();
+    const { lifecycle, events } = provider(url, timers);
+    await lifecycle.initialize();
+    state.answer = { status: 404, body: 'no route' };
+    await timers.advance(1000);
+    await waitFor(() => events.length === 1, 'PROVIDER_ERROR');
+    state.answer = { status: 200, body: doc('on') };
+    await timers.advance(50);
+    await waitFor(() => events.length === 2, 'READY');
+    expect(events.map((e) => e[0])).toEqual(['PROVIDER_ERROR', 'PROVIDER_READY']);
+    expect(state.requests).toBe(3);
     await lifecycle.close();
   });
 
@@ -90,15 +117,15 @@ describe('a refusal is final', () => {
     const refusal = `${url}/v1/flags answered 401: invalid API key`;
     expect(events).toEqual([['PROVIDER_ERROR', 'GENERAL', refusal]]);
     expect(engine.store.snapshot?.resolveBooleanEvaluation('a', false)).toMatchObject({ value: true, reason: 'STATIC' });
-    await waitFor(() => timers.pending().includes(30_000), 'the slow retry armed');
-    await timers.advance(5000); // staleAfterMs: no fresh definitions for that long, like any failure
+    await throughQuickRetries(state, timers);
+    await timers.advance(5000 - 150); // staleAfterMs: no fresh definitions for that long, like any failure
     expect(events.slice(1)).toEqual([['PROVIDER_STALE', undefined, `flag source unreachable: ${refusal}`]]);
     expect(engine.store.snapshot?.resolveBooleanEvaluation('a', false).value).toBe(true);
     state.answer = { status: 200, body: doc('off') };
-    await timers.advance(25_000);
+    await timers.advance(25_150);
     await waitFor(() => events.length === 4, 'the change and READY');
     expect(events.slice(2).map((e) => e[0])).toEqual(['PROVIDER_CONFIGURATION_CHANGED', 'PROVIDER_READY']);
-    expect(state.requests).toBe(3);
+    expect(state.requests).toBe(5);
     await lifecycle.close();
   });
 

@@ -66,3 +66,21 @@ describe('SseStream: a silent server is a lost stream', () => {
     stream.stop();
   });
 });
+
+describe('SseStream: a key in the URL (browsers) never reaches a message', () => {
+  it('names the stream without the key, in its description and in what it reports', async () => {
+    const timers = new ManualTimers();
+    const seen: string[] = [];
+    const sink: SyncSink = { payload: () => undefined, reachable: () => undefined, unreachable: (e) => seen.push(e.message) };
+    const sources: FakeEventSource[] = [];
+    const stream = new SseStream({ url: 'http://flags/v1/stream?env=prod&key=sy_client_secret', createEventSource: () => (sources.push(new FakeEventSource()), sources.at(-1)!), timers });
+    expect(stream.description).toBe('sse:http://flags/v1/stream?env=prod&key=…');
+    stream.start(sink);
+    sources[0].emit('open');
+    sources[0].emit('heartbeat', JSON.stringify({ intervalMs: 1000 }));
+    await timers.advance(3000);
+    expect(seen).toEqual(['stream http://flags/v1/stream?env=prod&key=…: silent for 3000 ms (no heartbeat)']);
+    expect(seen.join()).not.toContain('secret');
+    stream.stop();
+  });
+});

@@ -44,6 +44,8 @@ export interface PollerOptions {
 export class Poller {
   private timer?: unknown;
   private failures = 0;
+  /** Refusals in a row: the first two are retried at the usual backoff. */
+  private refusals = 0;
   private running = false;
   private inflight?: Promise<boolean>;
   private controller?: AbortController;
@@ -122,6 +124,7 @@ export class Poller {
       const next = await this.attempt(controller.signal);
       if (generation !== this.generation) return false; // stopped meanwhile: its answer is not used
       this.failures = 0;
+      this.refusals = 0;
       this.lastError = undefined;
       this.nextDelay = typeof next === 'number' ? next : this.options.pollIntervalMs;
       return true;
@@ -131,8 +134,9 @@ export class Poller {
       if (timedOut) error = new PollError(`cannot reach ${this.options.label ?? 'the source'}: timed out after ${timeoutMs} ms`);
       const wait = error instanceof PollError ? error.retryAfterMs : undefined;
       // A refusal (a final PollError) ends only by a change on the server (a key or an environment
-      // deployed): asked again rarely, at the backoff's ceiling (30: where its exponent stops).
-      if (error instanceof PollError && error.final) this.failures = 30;
+      // deployed) — or was a proxy's passing answer: asked again at the usual backoff twice, then
+      // rarely, at the backoff's ceiling (30: where its exponent stops).
+      if (error instanceof PollError && error.final && ++this.refusals > 2) this.failures = 30;
       this.nextDelay = Math.max(backoffDelay(this.failures++, this.options.backoff), wait ?? 0);
       this.lastError = error;
       this.options.onFailure?.(error);

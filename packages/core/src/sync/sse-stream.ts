@@ -46,9 +46,12 @@ export class SseStream implements SyncSource {
   /** The server's heartbeat interval, once announced. */
   private heartbeatMs?: number;
   private watchdog?: unknown;
+  /** The URL as messages show it: a key in the query (browsers' EventSource) must not reach logs. */
+  private readonly shown: string;
 
   constructor(private readonly options: SseStreamOptions) {
-    this.description = `sse:${options.url}`;
+    this.shown = options.url.replace(/([?&]key=)[^&#]*/, '$1…');
+    this.description = `sse:${this.shown}`;
   }
 
   private get timers(): Timers {
@@ -73,7 +76,7 @@ export class SseStream implements SyncSource {
     if (this.heartbeatMs === undefined || !this.running) return;
     const ms = this.heartbeatMs * MISSED_HEARTBEATS;
     this.watchdog = this.timers.setTimeout(() => {
-      sink.unreachable(new Error(`stream ${this.options.url}: silent for ${ms} ms (no heartbeat)`));
+      sink.unreachable(new Error(`stream ${this.shown}: silent for ${ms} ms (no heartbeat)`));
       this.source?.close();
       this.source = undefined;
       this.fallback(sink);
@@ -116,7 +119,7 @@ export class SseStream implements SyncSource {
     this.watch(sink); // a server known to send heartbeats that stays silent on reconnect is lost too
     source.addEventListener('error', (event) => {
       if (!this.running || source !== this.source) return;
-      sink.unreachable(new Error(`stream ${url}: ${event.code ? `HTTP ${event.code}` : (event.message ?? 'connection lost')}`));
+      sink.unreachable(new Error(`stream ${this.shown}: ${event.code ? `HTTP ${event.code}` : (event.message ?? 'connection lost')}`));
       if (source.readyState === CLOSED) {
         // Refused (e.g. 401, 404, 503): poll now, try streaming again later.
         source.close();
