@@ -187,17 +187,18 @@ describe('RolloutGuard across a fleet (pooled evidence)', () => {
     expect(rollback.decision.treatment.errorRate).toBeGreaterThan(rollback.decision.control.errorRate);
   });
 
-  it('a server that fails: the same batch is sent again (same seq), new counts wait beside it, and every evaluation arrives once', async () => {
+  // 503 three times; or a proxy's 404 twice (a refusal three times in a row would drop the batch).
+  for (const [status, count] of [[503, 3], [404, 2]]) it(`a server that fails (${count} × ${status}): the same batch is sent again (same seq), new counts wait beside it, and every evaluation arrives once`, async () => {
     const { url: flagsUrl } = await flagServer();
     const a = await instance(flagsUrl);
-    // An evidence endpoint that fails its first three requests, then takes everything.
+    // An evidence endpoint that fails its first requests, then takes everything.
     const bodies: { instance: string; seq: number; flags: Record<string, Record<string, { n: number }>> }[] = [];
-    let failures = 3;
+    let failures = count;
     const evidence = createServer((req, res) => {
       let text = '';
       req.on('data', (d) => (text += d));
       req.on('end', () => {
-        if (failures-- > 0) return void res.writeHead(503).end();
+        if (failures-- > 0) return void res.writeHead(status).end();
         bodies.push(JSON.parse(text));
         res.writeHead(202).end('{}');
       });
@@ -287,14 +288,15 @@ describe('RolloutGuard in process (many runs)', () => {
     expect(decisions).toEqual([]);
   });
 
-  it('retries a failed report with backoff, and gives up at once on a refusal', async () => {
+  it('retries a failed report with backoff, and gives up on the third refusal in a row', async () => {
     // A real server on loopback that answers 503 twice before taking the report.
     const answers = [503, 503, 201];
     const statuses: number[] = [];
     const server = createServer((req, res) => {
+      req.resume();
+      if (!req.url?.startsWith('/v1/rollbacks')) return void res.writeHead(202).end('{}'); // the guard's evidence: taken
       const status = answers.shift() ?? 403;
       statuses.push(status);
-      req.resume();
       res.writeHead(status).end(status === 201 ? '{}' : 'try later');
     });
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
@@ -308,7 +310,7 @@ describe('RolloutGuard in process (many runs)', () => {
 
     const refused = await run(601, { on: 0.3, off: 0 }, 3_000, { guard: { report } });
     expect(await refused.decisions[0].reported).toBe('failed: HTTP 403 try later');
-    expect(statuses).toEqual([503, 503, 201, 403]); // not retried
+    expect(statuses).toEqual([503, 503, 201, 403, 403, 403]); // twice more (a proxy's passing answer?), then no more
 
     const closed = createServer();
     await new Promise<void>((r) => closed.listen(0, '127.0.0.1', r));

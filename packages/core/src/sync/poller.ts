@@ -136,7 +136,8 @@ export class Poller {
       // A refusal (a final PollError) ends only by a change on the server (a key or an environment
       // deployed) — or was a proxy's passing answer: asked again at the usual backoff twice, then
       // rarely, at the backoff's ceiling (30: where its exponent stops).
-      if (error instanceof PollError && error.final && ++this.refusals > 2) this.failures = 30;
+      this.refusals = error instanceof PollError && error.final ? this.refusals + 1 : 0;
+      if (this.refusals > 2) this.failures = 30;
       this.nextDelay = Math.max(backoffDelay(this.failures++, this.options.backoff), wait ?? 0);
       this.lastError = error;
       this.options.onFailure?.(error);
@@ -149,14 +150,17 @@ export class Poller {
 
 /**
  * The poller as a bounded retry (a report that must reach the server): attempts until one succeeds,
- * at most `attempts` times, waiting the poller's backoff between them; stops early on a `final`
- * PollError. Resolves with the last failure, or undefined on success.
+ * at most `attempts` times, waiting the poller's backoff between them; stops early on the third
+ * `final` PollError in a row (the first two may be a proxy's passing answer). Resolves with the last
+ * failure, or undefined on success.
  */
 export async function retry(poller: Poller, attempts: number, timers: Timers = systemTimers): Promise<Error | undefined> {
+  let finals = 0;
   for (let i = 0; i < attempts; i++) {
     if (i > 0) await new Promise<void>((resolve) => timers.setTimeout(resolve, poller.delay));
     if (await poller.once()) return undefined;
-    if (poller.lastError instanceof PollError && poller.lastError.final) break;
+    finals = poller.lastError instanceof PollError && poller.lastError.final ? finals + 1 : 0;
+    if (finals > 2) break;
   }
   return poller.lastError;
 }

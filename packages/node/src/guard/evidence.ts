@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
-import { bearer, emptyArm, PATHS, reasonOf, serverUrl, systemTimers, type Arm, type EvidenceBatch, type Timers } from '@switchyard/core';
+import { bearer, emptyArm, isFinalStatus, PATHS, reasonOf, serverUrl, systemTimers, type Arm, type EvidenceBatch, type Timers } from '@switchyard/core';
 
 export interface EvidenceOptions {
   /** How often the counts go to the server; default 1,000 ms. One request per interval, every flag in it. */
@@ -26,6 +26,8 @@ export class EvidenceReporter {
   private pending?: EvidenceBatch;
   private seq = 0;
   private failures = 0;
+  /** Refusals of the pending batch in a row: a proxy's passing 404 must not lose it. */
+  private refusals = 0;
   private timer?: unknown;
   private sending?: Promise<void>;
   private closed = false;
@@ -106,12 +108,12 @@ export class EvidenceReporter {
         body: JSON.stringify(batch),
         signal: AbortSignal.timeout(this.target.timeoutMs ?? 5000),
       });
-      if (res.ok || (res.status >= 400 && res.status < 500 && res.status !== 429 && res.status !== 408)) {
-        // Taken — or refused for good (a wrong key, a malformed batch): sending it again would not help.
+      // Taken — or refused three times in a row (a wrong key, a malformed batch): sending it again would not help.
+      if (res.ok || (isFinalStatus(res.status) && ++this.refusals >= 3)) {
         if (!res.ok) this.logger.error(`switchyard guard: the server refused evidence (HTTP ${res.status}): ${await reasonOf(res)}`);
         this.pending = undefined;
         if (res.ok) this.sent++;
-        this.failures = 0;
+        this.failures = this.refusals = 0;
         return;
       }
       throw new Error(`HTTP ${res.status}`);
