@@ -14,9 +14,8 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { dirname, join, relative, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { gunzipSync } from 'node:zlib';
 import { publint } from 'publint';
 import { formatMessage } from 'publint/utils';
 
@@ -26,22 +25,21 @@ const PNPM = ['--yes', 'pnpm@10.34.9'];
 const attwPkg = require.resolve('@arethetypeswrong/cli/package.json');
 const attwBin = join(dirname(attwPkg), JSON.parse(readFileSync(attwPkg, 'utf8')).bin.attw);
 
-/** The entries of a .tgz: { path (without the leading "package/"), data }. Plain ustar, as npm and pnpm write it. */
+/** The files of a .tgz (extracted with the system's tar): { path (without the leading "package/"), data }. */
 function untar(file) {
-  const tar = gunzipSync(readFileSync(file));
-  const entries = [];
-  const text = (start, end) => tar.subarray(start, end).toString('utf8').replace(/\0.*$/s, '');
-  for (let at = 0; at + 512 <= tar.length; ) {
-    const name = text(at, at + 100);
-    if (!name) break; // the two zero blocks that end the archive
-    const size = parseInt(text(at + 124, at + 136).trim() || '0', 8);
-    const type = text(at + 156, at + 157);
-    const prefix = text(at + 345, at + 500);
-    const path = (prefix ? `${prefix}/${name}` : name).replace(/^[^/]+\//, '');
-    if (type === '0' || type === '') entries.push({ path, data: tar.subarray(at + 512, at + 512 + size) });
-    at += 512 + Math.ceil(size / 512) * 512;
+  const dir = mkdtempSync(join(tmpdir(), 'switchyard-tarball-'));
+  try {
+    execFileSync('tar', ['-xzf', file, '-C', dir]);
+    const top = join(dir, 'package');
+    return readdirSync(top, { recursive: true, withFileTypes: true })
+      .filter((e) => e.isFile())
+      .map((e) => {
+        const full = join(e.parentPath ?? e.path, e.name);
+        return { path: relative(top, full).split(sep).join('/'), data: readFileSync(full) };
+      });
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
   }
-  return entries;
 }
 
 function contentProblems(entries) {
