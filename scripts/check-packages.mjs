@@ -18,10 +18,10 @@ import { dirname, join, relative, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { publint } from 'publint';
 import { formatMessage } from 'publint/utils';
+import { assertBuilt, pack, publishedPackages } from './packages.mjs';
 
 const root = dirname(dirname(fileURLToPath(import.meta.url)));
 const require = createRequire(import.meta.url);
-const PNPM = ['--yes', 'pnpm@10.34.9'];
 const attwPkg = require.resolve('@arethetypeswrong/cli/package.json');
 const attwBin = join(dirname(attwPkg), JSON.parse(readFileSync(attwPkg, 'utf8')).bin.attw);
 
@@ -95,24 +95,19 @@ function attwProblems(file) {
 }
 
 const kb = (bytes) => `${(bytes / 1000).toFixed(1)} kB`;
-const packages = readdirSync(join(root, 'packages'))
-  .map((dir) => ({ dir: join(root, 'packages', dir), manifestPath: join(root, 'packages', dir, 'package.json') }))
-  .filter(({ manifestPath }) => existsSync(manifestPath) && !JSON.parse(readFileSync(manifestPath, 'utf8')).private);
-
-const unbuilt = packages.filter(({ dir }) => !existsSync(join(dir, 'dist')));
-if (unbuilt.length) {
-  console.error(`dist/ is missing in ${unbuilt.map(({ dir }) => dir).join(', ')}: build the packages first (npm run build)`);
+const packages = publishedPackages(root);
+try {
+  assertBuilt(root, packages);
+} catch (e) {
+  console.error(e.message);
   process.exit(1);
 }
 
 const out = mkdtempSync(join(tmpdir(), 'switchyard-packs-'));
 let failed = 0;
 try {
-  for (const { dir } of packages) {
-    const before = new Set(readdirSync(out));
-    execFileSync('npx', [...PNPM, 'pack', '--pack-destination', out], { cwd: dir, stdio: ['ignore', 'ignore', 'inherit'] });
-    const tgz = readdirSync(out).find((f) => !before.has(f));
-    const file = join(out, tgz);
+  for (const p of packages) {
+    const file = pack(p, out);
     const entries = untar(file);
     const { problems, manifest } = contentProblems(entries);
     const linted = await publintProblems(file, manifest);

@@ -56,6 +56,7 @@
 // started (also on failure), gives up after 5 minutes. Exit 1 listing each failing check (file:line),
 // 0 when all pass; the last line is `docs: N passed, N failed, N skipped`.
 import { checkLinks } from './docs-test/links.mjs';
+import { assertBuilt, pack, publishedPackages } from './packages.mjs';
 import { spawn } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
@@ -67,7 +68,6 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 const started = Date.now();
 const root = dirname(dirname(fileURLToPath(import.meta.url)));
 const TOTAL_MS = 5 * 60_000;
-const PNPM = ['--yes', 'pnpm@10.34.9'];
 const args = process.argv.slice(2);
 const keep = args.includes('--keep');
 const only = args.filter((a) => !a.startsWith('--'));
@@ -222,10 +222,7 @@ for (const [file, kinds] of Object.entries(REQUIRED)) {
 }
 
 // --- the packages, packed and installed ---------------------------------------------------------
-const PACKAGES = readdirSync(join(root, 'packages'))
-  .filter((p) => existsSync(join(root, 'packages', p, 'package.json')))
-  .map((p) => ({ dir: join(root, 'packages', p), manifest: JSON.parse(readFileSync(join(root, 'packages', p, 'package.json'), 'utf8')) }))
-  .filter((p) => !p.manifest.private);
+const PACKAGES = publishedPackages(root);
 const OURS = new Set(PACKAGES.map((p) => p.manifest.name));
 /** The version the workspace uses (root first, then the packages' own node_modules). */
 function installed(name) {
@@ -247,22 +244,10 @@ const NPX_ENV = { npm_config_yes: 'false', npm_config_update_notifier: 'false', 
 async function install() {
   for (const name of THIRD_PARTY_NAMES) THIRD_PARTY[name] = installed(name);
   THIRD_PARTY['@types/react'] = '^19';
-  for (const p of PACKAGES) {
-    if (!existsSync(join(p.dir, 'dist'))) throw new Error(`${relative(root, p.dir)}/dist is missing: build the packages first (bash scripts/setup.sh)`);
-  }
+  assertBuilt(root, PACKAGES);
   const packs = join(tmp, 'packs');
   mkdirSync(packs);
-  for (const p of PACKAGES) {
-    const r = await run('npx', [...PNPM, 'pack', '--pack-destination', packs], { cwd: p.dir, timeoutMs: 90_000 });
-    if (r.status !== 0) throw new Error(`pnpm pack ${p.manifest.name}: ${r.stdout}${r.stderr}`);
-  }
-  const tarballs = readdirSync(packs);
-  const tarball = (name) => {
-    const file = tarballs.find((f) => f.startsWith(`${name.replace('@', '').replace('/', '-')}-`));
-    if (!file) throw new Error(`no tarball for ${name}`);
-    return `file:${join(packs, file)}`;
-  };
-  const ours = Object.fromEntries([...OURS].map((name) => [name, tarball(name)]));
+  const ours = Object.fromEntries(PACKAGES.map((p) => [p.manifest.name, `file:${pack(p, packs)}`]));
   mkdirSync(app);
   // The tarballs depend on each other by version: overrides take them from here, never from a registry.
   writeFileSync(join(app, 'package.json'), JSON.stringify({ name: 'docs-test-app', private: true, type: 'module', dependencies: { ...ours, ...THIRD_PARTY }, overrides: ours }, null, 2));
