@@ -44,8 +44,8 @@ export interface PollerOptions {
 export class Poller {
   private timer?: unknown;
   private failures = 0;
-  /** Refusals in a row: the first two are retried at the usual backoff. */
-  private refusals = 0;
+  /** Refusals (final PollErrors) in a row: the first two are retried at the usual backoff. */
+  private refusalsInRow = 0;
   private running = false;
   private inflight?: Promise<boolean>;
   private controller?: AbortController;
@@ -106,6 +106,11 @@ export class Poller {
     return this.nextDelay;
   }
 
+  /** Refusals in a row so far (what `retry` stops on). */
+  get refusals(): number {
+    return this.refusalsInRow;
+  }
+
   private async run(): Promise<boolean> {
     const generation = this.generation;
     const ok = await this.once();
@@ -124,7 +129,7 @@ export class Poller {
       const next = await this.attempt(controller.signal);
       if (generation !== this.generation) return false; // stopped meanwhile: its answer is not used
       this.failures = 0;
-      this.refusals = 0;
+      this.refusalsInRow = 0;
       this.lastError = undefined;
       this.nextDelay = typeof next === 'number' ? next : this.options.pollIntervalMs;
       return true;
@@ -136,8 +141,8 @@ export class Poller {
       // A refusal (a final PollError) ends only by a change on the server (a key or an environment
       // deployed) — or was a proxy's passing answer: asked again at the usual backoff twice, then
       // rarely, at the backoff's ceiling (30: where its exponent stops).
-      this.refusals = error instanceof PollError && error.final ? this.refusals + 1 : 0;
-      if (this.refusals > 2) this.failures = 30;
+      this.refusalsInRow = error instanceof PollError && error.final ? this.refusalsInRow + 1 : 0;
+      if (this.refusalsInRow > 2) this.failures = 30;
       this.nextDelay = Math.max(backoffDelay(this.failures++, this.options.backoff), wait ?? 0);
       this.lastError = error;
       this.options.onFailure?.(error);
@@ -155,12 +160,10 @@ export class Poller {
  * failure, or undefined on success.
  */
 export async function retry(poller: Poller, attempts: number, timers: Timers = systemTimers): Promise<Error | undefined> {
-  let finals = 0;
   for (let i = 0; i < attempts; i++) {
     if (i > 0) await new Promise<void>((resolve) => timers.setTimeout(resolve, poller.delay));
     if (await poller.once()) return undefined;
-    finals = poller.lastError instanceof PollError && poller.lastError.final ? finals + 1 : 0;
-    if (finals > 2) break;
+    if (poller.refusals > 2) break;
   }
   return poller.lastError;
 }
