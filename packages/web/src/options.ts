@@ -32,7 +32,7 @@ export function storageKey(options: WebProviderOptions, kind: string): string | 
   return options.persist ?? `switchyard:${kind}:${options.url}:${options.env ?? ''}:${fnv1a(options.key ?? '')}`;
 }
 
-/** A short stable name for a key (FNV-1a; a name, not a secret: a client key is in the page anyway). */
+/** A short stable name for a key (FNV-1a, not the core's murmur3: the OFREP bundle does not carry that; a name, not a secret: a client key is in the page anyway). */
 function fnv1a(text: string): string {
   let hash = 0x811c9dc5;
   for (let i = 0; i < text.length; i++) hash = Math.imul(hash ^ text.charCodeAt(i), 16777619);
